@@ -1,0 +1,1 @@
+"""Test-only support code: the loopback AWS stand-in and client helpers."""
