@@ -24,16 +24,12 @@ PATCHES = (
      "boto_sigv4_shim._handlers:select_auth_handler"),
     ("boto.regioninfo", "_get_region",
      "boto_sigv4_shim.endpoints:get_region_wrapper"),
-    ("boto.connection", "AWSAuthConnection.set_host_header",
-     "boto_sigv4_shim._handlers:set_host_header_wrapper"),
     ("boto.s3.connection", "S3Connection.__init__",
      "boto_sigv4_shim.s3:init_wrapper"),
     ("boto.s3.connection", "S3Connection._required_auth_capability",
      "boto_sigv4_shim.s3:capability_wrapper"),
     ("boto.ec2.connection", "EC2Connection.__init__",
      "boto_sigv4_shim.ec2:init_wrapper"),
-    ("boto.ec2.connection", "EC2Connection._required_auth_capability",
-     "boto_sigv4_shim.ec2:capability_wrapper"),
     ("boto.ec2.autoscale", "AutoScaleConnection.__init__",
      "boto_sigv4_shim.ec2:init_wrapper"),
     ("boto.ec2.elb", "ELBConnection.__init__",
@@ -57,15 +53,21 @@ def _resolve(spec):
     return getattr(importlib.import_module(module_name), func_name)
 
 
-def _guard(func):
-    """Our wrapper, passing straight through whenever the shim is off."""
+def _guard(spec):
+    """Our wrapper for ``spec``, passing straight through while the shim is
+    off.  The wrapper function is imported at its first call, not when the
+    hook fires: a hook runs before its module is bound on its package, so
+    our modules could not import boto's yet."""
+    resolved = []
 
     def wrapper(wrapped, instance, args, kwargs):
         if not _installed:
             return wrapped(*args, **kwargs)
-        return func(wrapped, instance, args, kwargs)
+        if not resolved:
+            resolved.append(_resolve(spec))
+        return resolved[0](wrapped, instance, args, kwargs)
 
-    wrapper.__name__ = getattr(func, "__name__", "wrapper")
+    wrapper.__name__ = spec.split(":")[1]
     return wrapper
 
 
@@ -88,7 +90,7 @@ def _apply_module(module):
             if _is_applied(owner, attribute):
                 continue
             owned = attribute in vars(owner)
-            wrapper = wrapt.FunctionWrapper(original, _guard(_resolve(spec)))
+            wrapper = wrapt.FunctionWrapper(original, _guard(spec))
             setattr(owner, attribute, wrapper)
             _applied.append((owner, attribute, wrapper, original, owned))
             log.debug("wrapped %s.%s", module_name, path)
