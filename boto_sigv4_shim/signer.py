@@ -18,7 +18,6 @@ The rules are the SigV4 specification's, as botocore applies them:
 """
 import hashlib
 import hmac
-import posixpath
 import threading
 
 try:  # Python 3
@@ -82,17 +81,26 @@ def s3_canonical_path(path):
     return uri_encode(_unquote(path), safe="/" + _UNRESERVED)
 
 
-def service_canonical_path(path):
-    """The path other services canonicalise: dot segments removed, encoded
-    once more (the path is already percent-encoded on the wire)."""
+def remove_dot_segments(path):
+    """RFC 3986 section 5.2.4, plus the empty segments AWS also drops."""
     if not path:
         return "/"
-    normalized = posixpath.normpath(path)
-    if normalized.startswith("//"):
-        normalized = "/" + normalized.lstrip("/")
-    if path.endswith("/") and not normalized.endswith("/"):
-        normalized += "/"
-    return uri_encode(normalized, safe="/" + _UNRESERVED)
+    output = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if output:
+                output.pop()
+        elif segment and segment != ".":
+            output.append(segment)
+    first = "/" if path.startswith("/") else ""
+    last = "/" if path.endswith("/") and output else ""
+    return first + "/".join(output) + last
+
+
+def service_canonical_path(path):
+    """The path other services canonicalise: dot segments and empty segments
+    removed, then encoded once more (the wire path is already encoded)."""
+    return uri_encode(remove_dot_segments(path), safe="/" + _UNRESERVED)
 
 
 def parse_query(query):

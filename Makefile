@@ -1,0 +1,36 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+# Everything else (virtual environments, servers) is created by these targets.
+
+PYTHON ?= python3
+VENV := .venv/main
+VPY := $(VENV)/bin/python
+SRC := $(wildcard boto_sigv4_shim/*.py) setup.cfg pyproject.toml
+
+.PHONY: test demo clients unit integration fuzz stress bench clean
+
+# The main environment: runs the servers (moto, the AWS front) and pytest.
+$(VENV)/.stamp: requirements-test.txt $(SRC) tests/support/route.py
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else "make needs PYTHON >= 3.9 for moto (PYTHON=$(PYTHON))")'
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
+	$(VPY) -m pip install -q --disable-pip-version-check --no-deps --force-reinstall .
+	$(VPY) -m pip install -q --disable-pip-version-check .
+	cp tests/support/route.py "$$($(VPY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/shim_test_route.py"
+	echo 'import shim_test_route; shim_test_route.activate_from_env()' > "$$($(VPY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/shim_test_route.pth"
+	touch $@
+
+# One boto 2 client environment per interpreter pyenv (or PATH) has.
+clients: $(VENV)/.stamp
+	$(VPY) tests/support/build_clients.py
+
+test: $(VENV)/.stamp clients
+	$(VPY) -m pytest -p no:cacheprovider tests
+
+unit: $(VENV)/.stamp
+	$(VPY) -m pytest -p no:cacheprovider tests/unit
+
+demo: $(VENV)/.stamp
+	$(VPY) examples/run_demo.py
+
+clean:
+	rm -rf .venv build *.egg-info

@@ -1,0 +1,122 @@
+"""Build one client environment per supported interpreter found on this machine.
+
+Run by ``make clients`` with the main test interpreter.  For each version in
+``clients.EXPECTED_VERSIONS`` it looks for the interpreter (pyenv first, then
+``pythonX.Y`` on PATH), creates ``.venv/clients/pyXY`` (virtualenv<20.22 for
+2.7, ``-m venv`` otherwise), installs this package with ``pip install <repo>``
+(which proves it installs there) and drops the loopback-routing ``.pth``.  A
+missing interpreter is reported, never silently passed: the tests then skip
+that version saying why.  An environment is rebuilt only when the package's
+sources changed since it was built.
+"""
+from __future__ import print_function
+
+import glob
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+from tests.support import clients  # noqa: E402
+
+ROUTE_PTH = "import shim_test_route; shim_test_route.activate_from_env()\n"
+
+
+def pyenv_root():
+    root = os.environ.get("PYENV_ROOT")
+    if root:
+        return root
+    try:
+        return subprocess.check_output(["pyenv", "root"],
+                                       universal_newlines=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return os.path.expanduser("~/.pyenv")
+
+
+def find_interpreter(version):
+    def patch_level(path):
+        name = path.split(os.sep + "versions" + os.sep)[1].split(os.sep)[0]
+        return [int(p) if p.isdigit() else 0 for p in name.split(".")]
+
+    found = glob.glob(os.path.join(pyenv_root(), "versions", version + ".*",
+                                   "bin", "python" + version))
+    found = [p for p in found if ".".join(
+        p.split(os.sep + "versions" + os.sep)[1].split(".")[:2]) == version]
+    if found:
+        return sorted(found, key=patch_level)[-1]
+    return shutil.which("python" + version)
+
+
+def source_digest():
+    digest = hashlib.sha256()
+    repo = clients.REPO
+    paths = sorted(glob.glob(os.path.join(repo, "boto_sigv4_shim", "*.py")))
+    paths += [os.path.join(repo, n) for n in ("setup.cfg", "pyproject.toml")]
+    paths.append(os.path.join(HERE, "route.py"))
+    for path in paths:
+        with open(path, "rb") as handle:
+            digest.update(path.encode() + b"\0" + handle.read())
+    return digest.hexdigest()
+
+
+def run(cmd, log):
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True)
+    log.append("$ " + " ".join(cmd) + "\n" + proc.stdout)
+    if proc.returncode:
+        raise RuntimeError("\n".join(log))
+
+
+def build(version, digest):
+    interpreter = find_interpreter(version)
+    if interpreter is None:
+        return version, "SKIPPED: no Python %s interpreter found (pyenv or " \
+                        "PATH)" % version
+    target = os.path.join(clients.venv_dir(), "py" + version.replace(".", ""))
+    stamp = os.path.join(target, ".shim-built")
+    python = os.path.join(target, "bin", "python")
+    if os.path.exists(stamp) and open(stamp).read() == digest:
+        return version, "up to date (%s)" % interpreter
+    log = []
+    if not os.path.exists(python):
+        if version == "2.7":
+            run([sys.executable, "-m", "virtualenv", "-q", "-p", interpreter,
+                 target], log)
+        else:
+            run([interpreter, "-m", "venv", target], log)
+    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "--force-reinstall", "--no-cache-dir", clients.REPO], log)
+    site = subprocess.check_output(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        universal_newlines=True).strip()
+    shutil.copy(os.path.join(HERE, "route.py"),
+                os.path.join(site, "shim_test_route.py"))
+    with open(os.path.join(site, "shim_test_route.pth"), "w") as handle:
+        handle.write(ROUTE_PTH)
+    with open(stamp, "w") as handle:
+        handle.write(digest)
+    return version, "built (%s)" % interpreter
+
+
+def main():
+    digest = source_digest()
+    failed = False
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(build, v, digest)
+                   for v in clients.EXPECTED_VERSIONS]
+        for future in futures:
+            try:
+                version, status = future.result()
+                print("client Python %-5s %s" % (version, status))
+            except RuntimeError as error:
+                failed = True
+                print("client environment build FAILED:\n%s" % error)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
