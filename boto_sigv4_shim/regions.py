@@ -52,7 +52,7 @@ _LOCATION_ALIASES = {
 
 # A signing region for a non-AWS endpoint (MinIO site name, R2's "auto",
 # Backblaze's "us-west-004", ...).
-_TOKEN = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+_TOKEN = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 
 # The regions AWS had opened when this release was made.  Validity does not
 # depend on this list (any name of a partition's form is accepted, as botocore
@@ -128,8 +128,6 @@ def validate_signing_token(region, source="region"):
     text = _text(region)
     if text is not None:
         text = text.strip()
-        if text in _LOCATION_ALIASES:
-            return _LOCATION_ALIASES[text]
         if _TOKEN.match(text):
             return text
     raise InvalidRegionError(
@@ -168,12 +166,12 @@ def _split_host(host):
     if not text:
         return None
     text = text.strip().lower()
-    if "://" in text:
-        text = text.split("://", 1)[1]
-    text = text.split("/", 1)[0]
     if text.startswith("["):
         return None  # IPv6 literal: never an AWS name
-    text = text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+    if text.count(":") == 1:
+        text, port = text.split(":")
+        if not port.isdigit():
+            return None
     text = text.rstrip(".")
     if not re.match(r"\A[a-z0-9._-]+\Z", text):
         return None
