@@ -4,17 +4,29 @@ Wrapped (by ``_patching``):
 - ``S3Connection.__init__``: works out host and region (see :func:`plan`)
   before boto's own constructor runs, and pins the signing region;
 - ``S3Connection._required_auth_capability``: ``hmac-v4-s3`` (``anon`` for
-  anonymous connections) for every connection the shim has planned.
+  anonymous connections) for every connection the shim has planned;
+- ``S3Connection.make_request``: each request goes to its bucket's region
+  (cache, else the connection's region); on S3's wrong-region answers the
+  region is learnt (``x-amz-bucket-region``, else the error's ``<Region>``,
+  else a HEAD bucket), cached, and the request re-signed and sent once more to
+  a host built from that region.  Server-given hosts (``Location``,
+  ``<Endpoint>``) are never followed;
+- ``S3Connection.create_bucket``: goes to the endpoint of ``location``;
+- ``S3Connection.generate_url``: SigV4 presigned URLs for the bucket's real
+  region and host, ``force_http``, ``expires_in_absolute``, ``versionId``.
 
 Google Cloud Storage connections (``GSConnection``, ``gs://`` URIs) and hosts
 listed in the ``sigv2_hosts`` setting are left entirely to boto.
 """
 import logging
+import re
 
-from boto.s3.connection import NoHostProvided
+from boto.s3.connection import (NoHostProvided, OrdinaryCallingFormat,
+                                SubdomainCallingFormat)
 
-from . import regions, settings
+from . import bucket_regions, clock, regions, settings
 from ._bind import bind
+from .errors import RedirectRefused
 
 log = logging.getLogger("boto_sigv4_shim")
 
@@ -22,14 +34,24 @@ log = logging.getLogger("boto_sigv4_shim")
 class S3Plan(object):
     """Where an S3 connection goes and how it signs."""
 
-    __slots__ = ("host", "region", "kind", "source", "sigv4")
+    __slots__ = ("host", "region", "kind", "source", "sigv4", "dualstack")
 
-    def __init__(self, host, region, kind, source, sigv4=True):
+    def __init__(self, host, region, kind, source, sigv4=True, dualstack=False):
         self.host = host
         self.region = region
         self.kind = kind
         self.source = source
         self.sigv4 = sigv4
+        self.dualstack = dualstack
+
+    @property
+    def routes_buckets(self):
+        """Public AWS endpoints follow each bucket to its region."""
+        return self.sigv4 and self.kind in ("global", "regional")
+
+    @property
+    def partition(self):
+        return regions.partition_of(self.region).name
 
     def __repr__(self):
         return "S3Plan(host=%r, region=%r, kind=%r, source=%r, sigv4=%r)" % (
@@ -72,7 +94,8 @@ def plan(host_argument=NoHostProvided, config=None, environ=None):
     except regions.UnknownHostError:
         raise regions.UnknownHostError(host, source)
     if info.kind in ("global", "regional"):
-        return S3Plan(host, info.region, info.kind, source)
+        return S3Plan(host, info.region, info.kind, source,
+                      dualstack=info.dualstack)
     if info.kind == "aws-special":
         region = info.region or settings.resolve_region(
             environ=environ, config=config)[0]
@@ -115,3 +138,263 @@ def capability_wrapper(wrapped, instance, args, kwargs):
     if getattr(instance, "anon", False):
         return ["anon"]
     return ["hmac-v4-s3"]
+
+
+# -- per-bucket routing -------------------------------------------------------
+
+_DNS_BUCKET = re.compile(r"\A[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
+
+
+def _name(value):
+    return getattr(value, "name", value) or ""
+
+
+def _path_style(conn, bucket, secure):
+    """True when ``bucket`` must be addressed path-style: the connection asks
+    for it, the name is not a DNS label chain, or it has dots over HTTPS
+    (``*.s3.amazonaws.com`` certificates cannot match it)."""
+    if isinstance(conn.calling_format, OrdinaryCallingFormat):
+        return True
+    if not bucket:
+        return False
+    if not _DNS_BUCKET.match(bucket) or ".." in bucket or \
+            re.match(r"\A\d+\.\d+\.\d+\.\d+\Z", bucket):
+        return True
+    return secure and "." in bucket
+
+
+def _routable(conn):
+    shim_plan = getattr(conn, "_shim_s3", None)
+    if shim_plan is None or not shim_plan.routes_buckets:
+        return None
+    if not isinstance(conn.calling_format, (OrdinaryCallingFormat,
+                                            SubdomainCallingFormat)):
+        return None  # VHostCallingFormat & co: the bucket is the host
+    return shim_plan
+
+
+def _server(conn, region, shim_plan, port=None):
+    host = regions.s3_host(region, dualstack=shim_plan.dualstack)
+    if region == shim_plan.region and regions.parse_s3_host(
+            conn.host).kind == shim_plan.kind:
+        host = conn.host.split(":")[0]  # the endpoint the user named
+    port = port or conn.port
+    if port and port not in (80, 443):
+        return "%s:%d" % (host, port)
+    return host
+
+
+def _address(conn, shim_plan, region, bucket, key, secure, port=None):
+    """(host, path, auth_path) for bucket/key in ``region``."""
+    server = _server(conn, region, shim_plan, port)
+    fmt = OrdinaryCallingFormat() if _path_style(conn, bucket, secure) \
+        else SubdomainCallingFormat()
+    return (fmt.build_host(server, bucket), fmt.build_path_base(bucket, key),
+            fmt.build_auth_path(bucket, key))
+
+
+def _drop_location(response):
+    for name in ("location", "Location"):
+        try:
+            del response.msg[name]
+        except (KeyError, TypeError, AttributeError):
+            pass
+
+
+def _guarded_sender(conn, user_sender, follow_same_host=False):
+    """A sender for boto's ``_mexe`` that never lets it follow a server-given
+    host: a 3xx ``Location`` is removed (public endpoints: the region logic
+    builds the next host itself), or for other hosts refused unless it points
+    back at the configured host."""
+
+    def sender(http_conn, method, path, data, headers):
+        if user_sender is not None:
+            response = user_sender(http_conn, method, path, data, headers)
+        else:
+            http_conn.request(method, path, data, headers)
+            response = http_conn.getresponse()
+        location = response.getheader("location")
+        if location and 300 <= response.status < 400:
+            if follow_same_host and _same_host(location, conn.host):
+                return response
+            if not follow_same_host:
+                _drop_location(response)
+                return response
+            response.read()
+            raise RedirectRefused(
+                "boto_sigv4_shim: %s answered %d with a redirect to %r; not "
+                "following it with your credentials (only %r is configured for "
+                "this connection)" % (conn.host, response.status,
+                                      location.split("?")[0], conn.host))
+        return response
+
+    return sender
+
+
+def _same_host(location, host):
+    netloc = location.split("://", 1)[-1].split("/", 1)[0].lower()
+    return netloc.split(":")[0] == host.split(":")[0].lower()
+
+
+def _send(conn, call, region, shim_plan):
+    bucket, key = _name(call.get("bucket")), _name(call.get("key"))
+    host, path, auth_path = _address(conn, shim_plan, region, bucket, key,
+                                     conn.is_secure)
+    query_args = call.get("query_args")
+    if query_args:
+        path += "?" + query_args
+        auth_path += "?" + query_args
+    req = conn.build_base_http_request(call["method"], path, auth_path, {},
+                                       call.get("headers"), call.get("data", ""),
+                                       host)
+    req.shim_region = region
+    return conn._mexe(req, _guarded_sender(conn, call.get("sender")),
+                      call.get("override_num_retries"),
+                      retry_handler=call.get("retry_handler"))
+
+
+def learn_region(conn, shim_plan, response, bucket, tried_region):
+    """The region S3's wrong-region ``response`` points at, or None.
+
+    Header first, then the error body's <Region>, then a HEAD bucket.
+    """
+    found = response.getheader("x-amz-bucket-region")
+    if not found and response.status != 301:
+        found = bucket_regions.region_from_body(response.read())
+    if not found and response.status in (301, 307, 400):
+        head = _send(conn, {"method": "HEAD", "bucket": bucket,
+                            "override_num_retries": 0}, tried_region, shim_plan)
+        head.read()
+        found = head.getheader("x-amz-bucket-region")
+    if not found:
+        return None
+    return bucket_regions.validated_bucket_region(found, bucket,
+                                                  shim_plan.region)
+
+
+def _bucket_region(shim_plan, bucket):
+    if not bucket:
+        return shim_plan.region
+    return bucket_regions.CACHE.get(shim_plan.partition, bucket) or \
+        shim_plan.region
+
+
+def make_request_wrapper(wrapped, instance, args, kwargs):
+    shim_plan = _routable(instance)
+    if shim_plan is None:
+        own = getattr(instance, "_shim_s3", None)
+        if own is None or own.kind == "sigv2":
+            return wrapped(*args, **kwargs)
+        call = bind(wrapped, args, kwargs)
+        call["sender"] = _guarded_sender(instance, call.get("sender"),
+                                         follow_same_host=True)
+        return wrapped(**call)
+    call = bind(wrapped, args, kwargs)
+    bucket = _name(call.get("bucket"))
+    region = _bucket_region(shim_plan, bucket)
+    response = _send(instance, call, region, shim_plan)
+    if not bucket:
+        return response
+    status = response.status
+    if status not in (301, 307, 400):
+        return response
+    body = response.read() if call["method"] != "HEAD" else b""
+    code = bucket_regions.error_code(body)
+    if not bucket_regions.is_region_error(
+            status, code, response.getheader("x-amz-bucket-region")):
+        return response
+    learnt = learn_region(instance, shim_plan, response, bucket, region)
+    if learnt is None or learnt == region:
+        return response
+    bucket_regions.CACHE.set(shim_plan.partition, bucket, learnt)
+    log.info("bucket %r is in %s, not %s: re-sending there", bucket, learnt,
+             region)
+    return _send(instance, call, learnt, shim_plan)
+
+
+def create_bucket_wrapper(wrapped, instance, args, kwargs):
+    shim_plan = _routable(instance)
+    if shim_plan is None:
+        return wrapped(*args, **kwargs)
+    call = bind(wrapped, args, kwargs)
+    location = call.get("location") or ""
+    region = regions.validate_region(location, "the location= argument of "
+                                     "create_bucket")
+    if regions.partition_of(region) is not regions.partition_of(
+            shim_plan.region):
+        raise RedirectRefused(
+            "boto_sigv4_shim: location=%r is in another partition than this "
+            "connection's region %r; connect to that partition instead"
+            % (location, shim_plan.region))
+    if region == "us-east-1":
+        call["location"] = ""  # S3 refuses an explicit us-east-1 constraint
+    name = call["bucket_name"]
+    previous = bucket_regions.CACHE.get(shim_plan.partition, name)
+    bucket_regions.CACHE.set(shim_plan.partition, name, region)
+    try:
+        return wrapped(**call)
+    except Exception:
+        if previous is None:
+            bucket_regions.CACHE.forget(shim_plan.partition, name)
+        else:
+            bucket_regions.CACHE.set(shim_plan.partition, name, previous)
+        raise
+
+
+def learn_bucket_region(conn, shim_plan, bucket):
+    """Region of ``bucket`` for a presigned URL: cached, else one HEAD."""
+    cached = bucket_regions.CACHE.get(shim_plan.partition, bucket)
+    if cached:
+        return cached
+    response = _send(conn, {"method": "HEAD", "bucket": bucket,
+                            "override_num_retries": 0}, shim_plan.region,
+                     shim_plan)
+    response.read()
+    found = response.getheader("x-amz-bucket-region")
+    if not found:
+        return shim_plan.region
+    region = bucket_regions.validated_bucket_region(found, bucket,
+                                                    shim_plan.region)
+    bucket_regions.CACHE.set(shim_plan.partition, bucket, region)
+    return region
+
+
+def generate_url_wrapper(wrapped, instance, args, kwargs):
+    shim_plan = getattr(instance, "_shim_s3", None)
+    call = bind(wrapped, args, kwargs)
+    if shim_plan is None or not shim_plan.sigv4 or not call["query_auth"] \
+            or getattr(instance, "anon", False):
+        return wrapped(*args, **kwargs)
+    expires = call["expires_in"]
+    if call.get("expires_in_absolute"):
+        expires = int(expires - clock.now())
+    bucket, key = _name(call.get("bucket")), _name(call.get("key"))
+    secure = instance.is_secure and not call.get("force_http")
+    port = instance.port if secure or instance.port not in (443,) else 80
+    if call.get("force_http"):
+        port = 80 if instance.port in (443, None) else instance.port
+    routed = _routable(instance)
+    if routed is not None:
+        region = learn_bucket_region(instance, routed, bucket) if bucket \
+            else routed.region
+        host, path, auth_path = _address(instance, routed, region, bucket, key,
+                                         secure, port)
+    else:
+        region = shim_plan.region
+        fmt = instance.calling_format
+        server = instance.host if port in (80, 443) else "%s:%d" % (
+            instance.host, port)
+        host = fmt.build_host(server, bucket)
+        path = fmt.build_path_base(bucket, key)
+        auth_path = fmt.build_auth_path(bucket, key)
+    params = {}
+    if call.get("version_id") is not None:
+        params["versionId"] = call["version_id"]
+    params.update(call.get("response_headers") or {})
+    req = instance.build_base_http_request(call["method"], path, auth_path,
+                                           params, call.get("headers"), "",
+                                           host)
+    req.protocol = "https" if secure else "http"
+    req.port = port
+    req.shim_region = region
+    return instance._auth_handler.presign(req, expires)
