@@ -1,0 +1,5 @@
+def wait():
+    raise KeyboardInterrupt
+
+
+wait()

@@ -1,0 +1,8 @@
+from . import helper
+
+
+def explode():
+    raise LookupError(helper.VALUE)
+
+
+explode()
