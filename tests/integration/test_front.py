@@ -7,6 +7,7 @@ prove the rig itself before any boto 2 test relies on it.
 import hashlib
 import http.client
 import re
+import socket
 import ssl
 import time
 from urllib.parse import urlsplit
@@ -183,6 +184,25 @@ def test_plain_http_listener_and_chunked_body(front, ca, unique_bucket):
     assert (record.listener, record.port) == ("http", front.http_port)
     assert record.header("Transfer-Encoding") == "chunked"
     assert s3.get_object(Bucket=name, Key="c")["Body"].read() == body
+
+
+class _SignEverything(S3SigV4Auth):
+    """botocore leaves User-Agent unsigned; AWS accepts it signed too."""
+
+    def headers_to_sign(self, request):
+        headers = super().headers_to_sign(request)
+        headers["user-agent"] = request.headers["User-Agent"]
+        return headers
+
+
+def test_any_signed_header_list_is_accepted(front, ca):
+    request = AWSRequest(method="GET", url="https://s3.amazonaws.com/",
+                         headers={"User-Agent": "legacy  boto/2.49.0"})
+    _SignEverything(Credentials(TEST_ACCESS_KEY, TEST_SECRET_KEY), "s3",
+                    "us-east-1").add_auth(request)
+    answer = send(ca, "GET", request.url, headers=dict(request.headers.items()))
+    assert answer.status == 200, answer.body
+    assert "user-agent" in front.requests[-1].signed_headers
 
 
 def test_presigned_url_works(front, ca, eu_bucket):
@@ -437,7 +457,6 @@ def test_clock_skew(front, ca):
 
 def _handshake(ca, port, name="s3.amazonaws.com"):
     context = ssl.create_default_context(cafile=ca)
-    import socket
     with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
         with context.wrap_socket(raw, server_hostname=name):
             pass
