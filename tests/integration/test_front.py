@@ -263,6 +263,8 @@ def test_global_vhost_for_bucket_elsewhere(front, ca, eu_bucket):
     answer = signed(ca, "GET", url, "us-east-1")
     assert answer.status == 400
     assert answer.headers["x-amz-bucket-region"] is None
+    head = signed(ca, "HEAD", url, "us-east-1")  # no body: header kept
+    assert head.headers["x-amz-bucket-region"] == "eu-central-1"
     # Signed for the bucket's region, the global name works (DNS).
     assert signed(ca, "GET", "https://%s.s3.amazonaws.com/" % eu_bucket,
                   "eu-central-1").status == 200

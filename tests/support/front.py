@@ -217,7 +217,8 @@ class RequestRecord(object):
 
     FIELDS = ("method", "host", "path", "query", "auth", "region", "service",
               "signed_headers", "access_key", "status", "error", "port",
-              "listener", "headers", "bucket", "body_length")
+              "listener", "headers", "bucket", "body_length",
+              "response_headers")
 
     def __init__(self, **fields):
         for name in self.FIELDS:
@@ -225,6 +226,12 @@ class RequestRecord(object):
 
     def header(self, name, default=None):
         for key, value in self.headers or ():
+            if key.lower() == name.lower():
+                return value
+        return default
+
+    def response_header(self, name, default=None):
+        for key, value in self.response_headers or ():
             if key.lower() == name.lower():
                 return value
         return default
@@ -616,7 +623,9 @@ def s3_region_rules(front, target, request, auth):
         return create_bucket_rule(target, auth,
                                   location_constraint(request.body))
     known = front.bucket_regions.get(bucket) if bucket else None
-    send = front.send_region_header
+    # Real S3 always answers a HEAD with x-amz-bucket-region (there is no
+    # body to carry <Region>); only bodies may come without the header.
+    send = front.send_region_header or request.method == "HEAD"
     if known and known != target.region:
         if target.endpoint == "global" and target.bucket:
             return global_vhost_rule(auth, known, send)
@@ -768,7 +777,15 @@ class AwsFront(object):
     # ---- settings -----------------------------------------------------
 
     def reset(self):
-        """Default behaviour: the settings tests may change."""
+        """Default behaviour: the settings tests may change.
+
+        ``clock_offset``: seconds added to the front's clock (Date header,
+        skew and expiry checks).  ``custom_region``: the signing region of
+        non-AWS hosts.  ``send_region_header``: whether 400 region errors
+        with a body carry ``x-amz-bucket-region`` (HEAD answers always do;
+        301 redirects always do).  ``allow_anonymous``: let unsigned S3
+        requests through to moto instead of 403 AccessDenied.
+        """
         self.clock_offset = 0
         self.custom_region = "us-east-1"
         self.send_region_header = True
@@ -877,6 +894,7 @@ class AwsFront(object):
                                 s3_error_xml(Reject(500, "InternalError",
                                                     text)))
         record.status = response.status
+        record.response_headers = list(response.headers)
         if response.status >= 300:
             record.error = error_code(response.body) or str(response.status)
         self._record(record)
