@@ -201,6 +201,38 @@ def _drop_location(response):
             pass
 
 
+class _SenderFailed(Exception):
+    """A caller's sender (boto's Key upload) raised on an error answer; carries
+    that answer so a wrong-region reply can still be learnt from."""
+
+    def __init__(self, error, response):
+        Exception.__init__(self, str(error))
+        self.error = error
+        self.response = response
+
+
+def _call_sender(user_sender, http_conn, method, path, data, headers):
+    """Run boto's own sender (Key.send_file's), keeping the response it read:
+    it raises S3ResponseError itself on an error answer."""
+    from boto.exception import S3ResponseError
+    responses = []
+    original = http_conn.getresponse
+
+    def getresponse(*args, **kwargs):
+        responses.append(original(*args, **kwargs))
+        return responses[-1]
+
+    http_conn.getresponse = getresponse
+    try:
+        return user_sender(http_conn, method, path, data, headers)
+    except S3ResponseError as error:
+        if responses:
+            raise _SenderFailed(error, responses[-1])
+        raise
+    finally:
+        del http_conn.getresponse
+
+
 def _guarded_sender(conn, user_sender, follow_same_host=False):
     """A sender for boto's ``_mexe`` that never lets it follow a server-given
     host: a 3xx ``Location`` is removed (public endpoints: the region logic
@@ -209,7 +241,8 @@ def _guarded_sender(conn, user_sender, follow_same_host=False):
 
     def sender(http_conn, method, path, data, headers):
         if user_sender is not None:
-            response = user_sender(http_conn, method, path, data, headers)
+            response = _call_sender(user_sender, http_conn, method, path, data,
+                                    headers)
         else:
             http_conn.request(method, path, data, headers)
             response = http_conn.getresponse()
@@ -253,15 +286,27 @@ def _send(conn, call, region, shim_plan):
                       retry_handler=call.get("retry_handler"))
 
 
-def learn_region(conn, shim_plan, response, bucket, tried_region):
-    """The region S3's wrong-region ``response`` points at, or None.
+def _attempt(conn, call, region, shim_plan):
+    """(response, body, error) of one try; ``error`` is the S3ResponseError a
+    caller's sender raised (its answer is then ``response``)."""
+    try:
+        response = _send(conn, call, region, shim_plan)
+    except _SenderFailed as failed:
+        return failed.response, failed.error.body or b"", failed.error
+    if response.status in (301, 307, 400) and call["method"] != "HEAD":
+        return response, response.read(), None
+    return response, b"", None
 
-    Header first, then the error body's <Region>, then a HEAD bucket.
+
+def learn_region(conn, shim_plan, response, body, bucket, tried_region):
+    """The region S3's wrong-region answer points at, or None.
+
+    The ``x-amz-bucket-region`` header first, then the error body's
+    ``<Region>``, then a HEAD bucket.  Never a host from the answer.
     """
-    found = response.getheader("x-amz-bucket-region")
-    if not found and response.status != 301:
-        found = bucket_regions.region_from_body(response.read())
-    if not found and response.status in (301, 307, 400):
+    found = response.getheader("x-amz-bucket-region") or \
+        bucket_regions.region_from_body(body)
+    if not found:
         head = _send(conn, {"method": "HEAD", "bucket": bucket,
                             "override_num_retries": 0}, tried_region, shim_plan)
         head.read()
@@ -292,24 +337,20 @@ def make_request_wrapper(wrapped, instance, args, kwargs):
     call = bind(wrapped, args, kwargs)
     bucket = _name(call.get("bucket"))
     region = _bucket_region(shim_plan, bucket)
-    response = _send(instance, call, region, shim_plan)
-    if not bucket:
-        return response
-    status = response.status
-    if status not in (301, 307, 400):
-        return response
-    body = response.read() if call["method"] != "HEAD" else b""
-    code = bucket_regions.error_code(body)
-    if not bucket_regions.is_region_error(
-            status, code, response.getheader("x-amz-bucket-region")):
-        return response
-    learnt = learn_region(instance, shim_plan, response, bucket, region)
-    if learnt is None or learnt == region:
-        return response
-    bucket_regions.CACHE.set(shim_plan.partition, bucket, learnt)
-    log.info("bucket %r is in %s, not %s: re-sending there", bucket, learnt,
-             region)
-    return _send(instance, call, learnt, shim_plan)
+    response, body, error = _attempt(instance, call, region, shim_plan)
+    if bucket and bucket_regions.is_region_error(
+            response.status, bucket_regions.error_code(body),
+            response.getheader("x-amz-bucket-region")):
+        learnt = learn_region(instance, shim_plan, response, body, bucket,
+                              region)
+        if learnt is not None and learnt != region:
+            bucket_regions.CACHE.set(shim_plan.partition, bucket, learnt)
+            log.info("bucket %r is in %s, not %s: re-sending there", bucket,
+                     learnt, region)
+            return _send(instance, call, learnt, shim_plan)
+    if error is not None:
+        raise error
+    return response
 
 
 def create_bucket_wrapper(wrapped, instance, args, kwargs):
