@@ -277,6 +277,8 @@ def test_global_path_style_for_bucket_elsewhere_redirects(front, ca,
     assert (answer.status, answer.code) == (301, "PermanentRedirect")
     assert answer.tag("Endpoint") == eu_bucket + ".s3.eu-central-1.amazonaws.com"
     assert answer.headers["x-amz-bucket-region"] == "eu-central-1"
+    assert front.requests[-1].response_header("x-amz-bucket-region") == \
+        "eu-central-1"
     head = signed(ca, "HEAD", url, "us-east-1")
     assert (head.status, head.body) == (301, "")
     assert head.headers["x-amz-bucket-region"] == "eu-central-1"

@@ -225,12 +225,14 @@ class RequestRecord(object):
             setattr(self, name, fields.get(name))
 
     def header(self, name, default=None):
+        """A header of the request as received."""
         for key, value in self.headers or ():
             if key.lower() == name.lower():
                 return value
         return default
 
     def response_header(self, name, default=None):
+        """A header of the front's answer (Date and Server excepted)."""
         for key, value in self.response_headers or ():
             if key.lower() == name.lower():
                 return value
