@@ -99,18 +99,22 @@ def ca_file_to_use(ca_certs):
     return ca_certs
 
 
-def ssl_context(ca_file=None, cert_file=None, key_file=None, verify=True):
-    """A (cached) client context; ``ca_file`` None: system trust store."""
-    key = (ca_file, cert_file, key_file, bool(verify))
+def _default_https_context():
+    factory = getattr(ssl, "_create_default_https_context",
+                      ssl.create_default_context)
+    return factory()
+
+
+def ssl_context(ca_file=None, cert_file=None, key_file=None):
+    """A (cached) verifying client context; ``ca_file`` None: the system
+    trust store."""
+    key = (ca_file, cert_file, key_file)
     if ca_file is None:
         key += (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
     with _contexts_lock:
         context = _contexts.get(key)
         if context is None:
             context = ssl.create_default_context(cafile=ca_file)
-            if not verify:  # boto's https_validate_certificates = False
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
             if cert_file:
                 context.load_cert_chain(cert_file, key_file)
             _contexts[key] = context
@@ -190,6 +194,22 @@ def _host_for_request(host):
     return host
 
 
+def origin_form(url, host):
+    """``https://host[:port]/p?q`` -> ``/p?q`` when it names ``host``."""
+    for scheme in ("https://", "http://"):
+        if url[:len(scheme)].lower() == scheme:
+            rest = url[len(scheme):]
+            authority, slash, path = rest.partition("/")
+            name = authority.rsplit("@", 1)[-1]
+            if name.startswith("["):
+                name = name[1:].split("]", 1)[0]
+            else:
+                name = name.split(":", 1)[0]
+            if name.lower() == host.lower():
+                return "/" + path
+    return url
+
+
 class ProxyTunnelHTTPSConnection(http_client.HTTPConnection):
     """HTTPS to ``host:port`` through an HTTP proxy's CONNECT tunnel.
 
@@ -207,6 +227,13 @@ class ProxyTunnelHTTPSConnection(http_client.HTTPConnection):
         self.proxy_headers = list(proxy_headers)
         self.context = context
         self.set_debuglevel(debuglevel)
+
+    def putrequest(self, method, url, *args, **kwargs):
+        # boto writes the absolute form (https://host/path) whenever a proxy
+        # is used; inside the tunnel the origin server gets /path.
+        url = origin_form(url, self.host)
+        return http_client.HTTPConnection.putrequest(self, method, url, *args,
+                                                     **kwargs)
 
     def connect(self):
         sock = socket.create_connection((self.proxy_host, self.proxy_port),
@@ -255,10 +282,13 @@ def open_proxy_tunnel(conn, host=None, port=None):
         headers.append(("Proxy-Authorization",
                         basic_auth(conn.proxy_user, conn.proxy_pass)))
     kwargs = conn.http_connection_kwargs
-    verify = conn.https_validate_certificates
-    ca_file = ca_file_to_use(conn.ca_certificates_file) if verify else None
-    context = ssl_context(ca_file, kwargs.get("cert_file"),
-                          kwargs.get("key_file"), verify)
+    if conn.https_validate_certificates is False:
+        # What boto's direct path does then: Python's default HTTPS
+        # context (verified against the system trust store, PEP 476).
+        context = _default_https_context()
+    else:
+        context = ssl_context(ca_file_to_use(conn.ca_certificates_file),
+                              kwargs.get("cert_file"), kwargs.get("key_file"))
     timeout = kwargs.get("timeout")
     tunnel = ProxyTunnelHTTPSConnection(
         target_host, target_port, conn.proxy, conn.proxy_port, headers,
@@ -273,6 +303,19 @@ def proxy_ssl(wrapped, instance, args, kwargs):
 
 
 proxy_ssl.boto_sigv4_shim_fix = "proxy_tunnel"
+
+
+# -- validate_certs_none: AWSAuthConnection.new_http_connection ---------------
+
+def new_http_connection(wrapped, instance, args, kwargs):
+    if getattr(instance, "https_validate_certificates", True) is None:
+        # S3Connection's default.  Python verifies HTTPS anyway (PEP 476);
+        # this makes boto take its verifying path (ours).
+        instance.https_validate_certificates = True
+    return wrapped(*args, **kwargs)
+
+
+new_http_connection.boto_sigv4_shim_fix = "validate_certs_none"
 
 
 # -- https_proxy_env: AWSAuthConnection.handle_proxy ---------------------------
@@ -368,5 +411,6 @@ def patch_connection(module):
     cls = module.AWSAuthConnection
     _wrap_once(cls, "proxy_ssl", proxy_ssl)
     _wrap_once(cls, "handle_proxy", handle_proxy)
+    _wrap_once(cls, "new_http_connection", new_http_connection)
     if sys.version_info[0] >= 3:
         _wrap_once(cls, "get_proxy_auth_header", get_proxy_auth_header)
