@@ -460,6 +460,13 @@ def main(args=None):
                          "given\n")
         return 2
     if opts.region is not None:
+        from boto_sigv4_shim import regions
+        try:
+            regions.validate_region(opts.region, "--region")
+        except ValueError:
+            sys.stderr.write(USAGE)
+            sys.stderr.write("%s\n" % sys.exc_info()[1])  # names the shim
+            return 2
         os.environ["BOTO_SIGV4_SHIM_REGION"] = opts.region
     _absolute_package_path()
     _ensure_installed()

@@ -39,7 +39,10 @@ _TRUE = ("1", "true", "yes", "on")
 log = logging.getLogger("boto_sigv4_shim")
 
 # One physical line: site.py executes .pth lines that start with "import".
-# The env check needs only os; the package is imported only after it.
+# The env check needs only os; the package is imported only after it.  The
+# line may run twice in one process (a venv's lib64 -> lib symlink makes
+# site.py read the same site-packages twice), so it warns only once; the
+# flag lives on the logger, the one object of ours that exists then.
 _PTH_CODE = (
     "if os.environ.get(%(env)r, '').strip().lower() in %(true)r:\n"
     " try:\n"
@@ -47,14 +50,16 @@ _PTH_CODE = (
     " except Exception:\n"
     "  import logging as _bss_logging\n"
     "  _bss_log = _bss_logging.getLogger('boto_sigv4_shim')\n"
-    "  _bss_handler = _bss_logging.StreamHandler()\n"
-    "  _bss_handler.setFormatter(_bss_logging.Formatter("
+    "  if not getattr(_bss_log, '_autoload_warned', False):\n"
+    "   _bss_log._autoload_warned = True\n"
+    "   _bss_handler = _bss_logging.StreamHandler()\n"
+    "   _bss_handler.setFormatter(_bss_logging.Formatter("
     "'%%(name)s: %%(levelname)s: %%(message)s'))\n"
-    "  _bss_log.addHandler(_bss_handler)\n"
-    "  _bss_log.warning('autoload could not import boto_sigv4_shim "
+    "   _bss_log.addHandler(_bss_handler)\n"
+    "   _bss_log.warning('autoload could not import boto_sigv4_shim "
     "(%%s: %%s); continuing without the shim', "
     "sys.exc_info()[0].__name__, sys.exc_info()[1])\n"
-    "  _bss_log.removeHandler(_bss_handler)\n"
+    "   _bss_log.removeHandler(_bss_handler)\n"
     " else:\n"
     "  _bss_startup()\n"
 ) % {"env": ENV_VAR, "true": _TRUE}
@@ -100,6 +105,9 @@ def warn(msg, *args):
         log.removeHandler(handler)
 
 
+_started = None
+
+
 def startup():
     """Called by the ``.pth`` line when autoload is requested.  Never raises.
 
@@ -107,6 +115,10 @@ def startup():
     the shim unless it is switched off; calling ``install()`` again is a
     no-op then, and surfaces an install error that the import only logged.
     """
+    global _started
+    if _started:
+        return _started[0]
+    _started = [False]
     try:
         import boto_sigv4_shim
         from boto_sigv4_shim import settings
@@ -116,7 +128,8 @@ def startup():
             return False
         boto_sigv4_shim.install()
         log.debug("autoload: boto_sigv4_shim installed at start-up")
-        return boto_sigv4_shim.is_installed()
+        _started[0] = boto_sigv4_shim.is_installed()
+        return _started[0]
     except Exception:
         exc = sys.exc_info()[1]
         warn("autoload could not install boto_sigv4_shim (%s: %s); "

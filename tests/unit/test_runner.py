@@ -71,10 +71,15 @@ def assert_same(plain, shim):
         (plain.returncode, plain.stdout, plain.stderr)
 
 
+_VERSIONS_SEEN = {}
+
+
 def version_of(python):
-    return tuple(int(p) for p in subprocess.check_output(
-        [python, "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
-        universal_newlines=True).split())
+    if python not in _VERSIONS_SEEN:
+        _VERSIONS_SEEN[python] = tuple(int(p) for p in subprocess.check_output(
+            [python, "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
+            universal_newlines=True).split())
+    return _VERSIONS_SEEN[python]
 
 
 @pytest.fixture(params=VERSIONS, ids=["py" + v for v in VERSIONS])
@@ -403,6 +408,17 @@ def test_region_option(python, env):
                      ["check_shim.py"], env)
         assert (result.returncode, result.stderr) == (0, "")
         assert json.loads(result.stdout)["region_env"] == "eu-west-2"
+
+
+def test_region_option_rejects_a_non_region(python, env):
+    result = run(python, ["-m", "boto_sigv4_shim", "--region", "eu-west-2a",
+                          "check_shim.py"], env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("usage: python -m boto_sigv4_shim")
+    assert result.stderr.splitlines()[-1].startswith(
+        "boto_sigv4_shim: 'eu-west-2a' (from --region) is not a valid region "
+        "name")
 
 
 def test_verbose_logs_to_stderr(python, env):
