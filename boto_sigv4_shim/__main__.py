@@ -47,7 +47,10 @@ against plain ``python`` on CPython 2.7, 3.6, 3.8, 3.9, 3.11 and 3.13:
   ``__traceback__``/``sys.last_traceback`` to it.  So the exit status is 1,
   and an uncaught KeyboardInterrupt ends the process by SIGINT on 3.8+ as
   the interpreter does.
-* stdin, stdout and stderr are left alone.
+* stdin, stdout and stderr are left alone.  ``-`` as the script reads the
+  program from stdin, as ``python -`` does (``__file__`` '<stdin>',
+  ``sys.path[0]`` ''), but to EOF even from a terminal: no interactive
+  prompt.
 
 Known differences that no in-process runner avoids: the target's outermost
 frame has the runner's frames behind it (``sys._getframe().f_back`` and
@@ -349,17 +352,26 @@ def _read_code(filename, data):
 def run_script(path, argv):
     """Run ``path`` as ``python path argv...`` would; returns the exit status
     of a start-up error, or None once the script has run."""
-    filename = _as_run_filename(path)
-    if _is_importable(path):
-        return run_importable(filename, argv)
-    try:
-        with open(filename, "rb") as handle:
-            data = handle.read()
-    except (IOError, OSError):
-        return _cannot_open(filename, sys.exc_info()[1])
+    if path == "-":
+        # "python -": the program is read from stdin (till EOF, also from a
+        # terminal, where plain python would start its interactive prompt).
+        filename = "<stdin>"
+        stdin = getattr(sys.stdin, "buffer", sys.stdin)
+        data = stdin.read()
+        path0 = ""
+    else:
+        filename = _as_run_filename(path)
+        if _is_importable(path):
+            return run_importable(filename, argv)
+        try:
+            with open(filename, "rb") as handle:
+                data = handle.read()
+        except (IOError, OSError):
+            return _cannot_open(filename, sys.exc_info()[1])
+        path0 = os.path.dirname(os.path.realpath(filename))
     sys.argv[:] = argv
     if _path0_was_inserted():
-        sys.path[0] = os.path.dirname(os.path.realpath(filename))
+        sys.path[0] = path0
     main = _fresh_main()
     namespace = main.__dict__
     namespace["__file__"] = filename
@@ -375,7 +387,9 @@ def run_script(path, argv):
         _reraise_trimmed(keep=False)
         raise
     del data
-    if not PY2:
+    if not PY2 and path == "-":
+        namespace["__loader__"] = machinery.BuiltinImporter
+    elif not PY2:
         loader = (machinery.SourcelessFileLoader if compiled
                   else machinery.SourceFileLoader)
         namespace["__loader__"] = loader("__main__", filename)

@@ -273,6 +273,31 @@ def test_folder_with_dunder_main(python, env):
                                else os.path.join(TARGETS, "folder"))
 
 
+def test_zip_file_with_dunder_main(python, env, tmp_path):
+    import zipfile
+    with zipfile.ZipFile(str(tmp_path / "app.zip"), "w") as archive:
+        archive.write(os.path.join(TARGETS, "_report.py"), "_report.py")
+        archive.writestr("__main__.py", "import _report\n"
+                         "_report.emit(_report.main_report(globals()))\n")
+    plain, shim = run_both(python, ["app.zip", "q"], env, cwd=str(tmp_path))
+    assert_same(plain, shim)
+    report = json.loads(shim.stdout)
+    assert report["argv"] == ["app.zip", "q"]
+    assert report["name"] == "__main__"
+
+
+def test_compiled_script(python, env, tmp_path):
+    shutil.copy(os.path.join(TARGETS, "show.py"), str(tmp_path / "c.py"))
+    shutil.copy(os.path.join(TARGETS, "_report.py"), str(tmp_path))
+    subprocess.check_call([python, "-c", "import py_compile; "
+                           "py_compile.compile('c.py', cfile='c.pyc')"],
+                          cwd=str(tmp_path), env=env)
+    plain, shim = run_both(python, ["c.pyc"], env, cwd=str(tmp_path))
+    assert_same(plain, shim)
+    assert json.loads(shim.stdout)["loader"] == (
+        None if version_of(python) < (3, 0) else "SourcelessFileLoader")
+
+
 # -- stdin, late globals ------------------------------------------------------------------
 
 def test_stdin_passthrough(python, env):
@@ -281,6 +306,24 @@ def test_stdin_passthrough(python, env):
     assert_same(plain, shim)
     assert shim.stdout == "HELLO\nWORLD\n"
     assert shim.stderr == "read 12 characters\n"
+
+
+def test_program_from_stdin(python, env):
+    program = ("import sys\n"
+               "print([sys.argv, sys.path[0], __file__, __name__])\n"
+               "def fail():\n"
+               "    raise ValueError('from stdin')\n"
+               "fail()\n")
+    plain, shim = run_both(python, ["-", "a"], env, stdin=program)
+    assert_same(plain, shim)
+    assert shim.returncode == 1
+    assert shim.stdout.replace("u'", "'") == \
+        "[['-', 'a'], '', '<stdin>', '__main__']\n"
+    assert shim.stderr == (
+        "Traceback (most recent call last):\n"
+        '  File "<stdin>", line 5, in <module>\n'
+        '  File "<stdin>", line 4, in fail\n'
+        "ValueError: from stdin\n")
 
 
 def test_globals_outlive_the_script_body(python, env):
