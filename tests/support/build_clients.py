@@ -23,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 from tests.support import clients  # noqa: E402
 
+OLD_PIP = {"3.6": "pip>=21,<22"}
 ROUTE_PTH = "import shim_test_route; shim_test_route.activate_from_env()\n"
 
 
@@ -88,6 +89,11 @@ def build(version, digest):
                  target], log)
         else:
             run([interpreter, "-m", "venv", target], log)
+    if version in OLD_PIP:
+        # The pip Python 3.6 ships (18.1) cannot build a pyproject.toml
+        # package (nor pick the newest pip it can run): pin one.
+        run([python, "-m", "pip", "install", "-q",
+             "--disable-pip-version-check", OLD_PIP[version]], log)
     run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
          "--force-reinstall", "--no-cache-dir", clients.REPO], log)
     site = subprocess.check_output(
