@@ -17,13 +17,16 @@ Certificates are always verified the same way:
 * a failure raises :class:`CertificateVerificationError`, a subclass of
   boto's ``InvalidCertificateException`` naming the host (boto does not
   retry it); the ``ssl`` exception is kept as ``ssl_error`` and as the
-  cause.  There is no fall-back to unverified TLS; only boto's own
-  ``https_validate_certificates = False`` turns verification off, as in boto.
+  cause.  There is no fall-back to unverified TLS: S3's default
+  ``validate_certs=None`` is taken as True, and an explicit
+  ``https_validate_certificates = False`` gets what Python gives boto's
+  plain ``HTTPSConnection`` then, its default (verifying) HTTPS context.
 
 Proxies: ``proxy_ssl`` returns a :class:`ProxyTunnelHTTPSConnection` that
 opens the CONNECT tunnel (bytes, ``Proxy-Authorization`` when
 ``proxy_user``/``proxy_pass`` are set) and verifies the *target* host, on
-every (re)connect.  Secure connections take their proxy from
+every (re)connect, and sends requests in origin form (``/path``, not
+boto's ``https://host/path``) inside the tunnel.  Secure connections take their proxy from
 ``https_proxy``/``HTTPS_PROXY`` when the code passed none (before boto's
 ``http_proxy`` and the boto config ``proxy``); boto's ``no_proxy`` handling is
 unchanged.

@@ -56,6 +56,14 @@ proxy_tunnel -- Python 3, and 2.7.9+
     *directly* (no proxy, no TLS) after the socket closes.  Replaced by a
     connection that opens the tunnel (bytes, Proxy-Authorization) and
     verifies the target host on every connect.
+validate_certs_none -- Python 3, and 2.7.9+
+(boto.connection.AWSAuthConnection.new_http_connection)
+    S3Connection defaults to ``validate_certs=None``, which sent boto to a
+    plain ``HTTPSConnection`` (Python verifies it anyway, PEP 476, but
+    ignoring ``ca_certificates_file`` and retrying certificate errors).  None
+    now means True, so S3 takes the verifying path above as well.  An
+    explicit False keeps boto's plain ``HTTPSConnection``, and through a
+    proxy gets Python's default HTTPS context: never unverified TLS.
 https_proxy_env -- Python 3, and 2.7.9+
 (boto.connection.AWSAuthConnection.handle_proxy)
     boto reads only ``http_proxy``; HTTPS connections now honour the
