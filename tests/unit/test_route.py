@@ -168,7 +168,10 @@ def _pyenv_python(version):
 
 
 def _interpreter(version):
-    return clients.venv_python(version) or _pyenv_python(version)
+    # The bare interpreter first: the script runs with -S, and a 2.7
+    # virtualenv (virtualenv<20.22) finds its standard library only through
+    # site.
+    return _pyenv_python(version) or clients.venv_python(version)
 
 
 @pytest.mark.parametrize("version", clients.EXPECTED_VERSIONS)
