@@ -232,7 +232,7 @@ def _absolute_package_path():
         path[:] = [os.path.abspath(p) for p in path]
 
 
-# -- running the target ---------------------------------------------------------
+# -- running the target -------------------------------------------------------
 
 def _path0_was_inserted():
     """Did the interpreter put an entry at sys.path[0] for our own -m?"""

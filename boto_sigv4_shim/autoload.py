@@ -137,7 +137,7 @@ def startup():
         return False
 
 
-# -- managing the .pth file ------------------------------------------------------
+# -- managing the .pth file ---------------------------------------------------
 
 def site_dir(user=False):
     """The site-packages folder the ``.pth`` goes in.
@@ -218,8 +218,9 @@ def status(user=False):
 def _format_status(info, user):
     lines = []
     if info["enabled"]:
-        state = "enabled" if info["current"] else "enabled (stale .pth line; " \
-            "run 'autoload enable' again)"
+        state = "enabled"
+        if not info["current"]:
+            state += " (stale .pth line; run 'autoload enable' again)"
     else:
         state = "disabled"
     lines.append("autoload: %s" % state)

@@ -41,7 +41,7 @@ def report_of(result):
     return json.loads(result.stdout)
 
 
-# -- import order, idempotence, round trip -------------------------------------------
+# -- import order, idempotence, round trip ------------------------------------
 
 S3_INIT = ("from boto.s3.connection import S3Connection\n"
            "print(type(vars(S3Connection)['__init__']).__name__)\n")
@@ -118,7 +118,7 @@ def test_install_uninstall_round_trip_restores_originals(python, tmp_path):
                                True, [True] * count]
 
 
-# -- the off switch on import -------------------------------------------------------------
+# -- the off switch on import -------------------------------------------------
 
 OFF_SWITCHES = {
     "env": dict(extra={"BOTO_SIGV4_SHIM_DISABLE": "1"}, boto_config=""),
@@ -143,7 +143,7 @@ def test_off_switch_on_import(python, tmp_path, switch):
         (0, "False\nfunction\n", "")
 
 
-# -- sitecustomize_example.py ------------------------------------------------------------------
+# -- sitecustomize_example.py -------------------------------------------------
 
 def site_folder(tmp_path, name="site"):
     folder = tmp_path / name
@@ -196,7 +196,7 @@ def test_sitecustomize_chains_to_the_shadowed_one(python, tmp_path):
         (0, "chained _chained_sitecustomize\nTrue\n", "")
 
 
-# -- the autoload .pth ---------------------------------------------------------------------------
+# -- the autoload .pth --------------------------------------------------------
 
 _VENVS = {}
 

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -76,9 +75,10 @@ _VERSIONS_SEEN = {}
 
 def version_of(python):
     if python not in _VERSIONS_SEEN:
-        _VERSIONS_SEEN[python] = tuple(int(p) for p in subprocess.check_output(
+        out = subprocess.check_output(
             [python, "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
-            universal_newlines=True).split())
+            universal_newlines=True)
+        _VERSIONS_SEEN[python] = tuple(int(p) for p in out.split())
     return _VERSIONS_SEEN[python]
 
 
@@ -172,7 +172,7 @@ def test_script_dot_path_file_not_normalised(python, env):
     assert json.loads(shim.stdout)["file"] == expected
 
 
-# -- exit status ------------------------------------------------------------------
+# -- exit status --------------------------------------------------------------
 
 @pytest.mark.parametrize("how, status, stderr", [
     ("fall-off-end", 0, ""),
@@ -187,7 +187,7 @@ def test_exit_status(python, env, how, status, stderr):
     assert (shim.returncode, shim.stdout, shim.stderr) == (status, "", stderr)
 
 
-# -- uncaught exceptions -------------------------------------------------------------
+# -- uncaught exceptions ------------------------------------------------------
 
 def test_traceback_has_only_the_script_frames(python, env):
     plain, shim = run_both(python, ["boom.py"], env)
@@ -231,7 +231,7 @@ def test_exception_in_module_run_with_m(python, env):
     assert shim.stderr.endswith("LookupError: relative import ok\n")
 
 
-# -- -m, packages, folders -------------------------------------------------------------
+# -- -m, packages, folders ----------------------------------------------------
 
 def test_m_module_with_relative_import(python, env):
     plain, shim = run_both(python, ["-m", "pkg.mod", "x", "-y"], env)
@@ -298,7 +298,7 @@ def test_compiled_script(python, env, tmp_path):
         None if version_of(python) < (3, 0) else "SourcelessFileLoader")
 
 
-# -- stdin, late globals ------------------------------------------------------------------
+# -- stdin, late globals ------------------------------------------------------
 
 def test_stdin_passthrough(python, env):
     plain, shim = run_both(python, ["echo_stdin.py"], env,
@@ -334,7 +334,7 @@ def test_globals_outlive_the_script_body(python, env):
     assert shim.stdout == "thread: still here\natexit: still here\n"
 
 
-# -- start-up errors ---------------------------------------------------------------------------
+# -- start-up errors ----------------------------------------------------------
 
 def test_missing_script(python, env):
     plain, shim = run_both(python, ["no_such_script.py"], env)
@@ -365,7 +365,7 @@ def test_folder_without_dunder_main(python, env, tmp_path):
         shim.stderr.split(":")[0], shown)
 
 
-# -- the runner's own command line ------------------------------------------------------------
+# -- the runner's own command line --------------------------------------------
 
 def test_help(python, env):
     result = run(python, ["-m", "boto_sigv4_shim", "--help"], env)
@@ -425,7 +425,7 @@ def test_runner_module_is_not_imported_twice(python, env):
         (0, "__main__ True\n", "")
 
 
-# -- the shim inside the target -----------------------------------------------------------------
+# -- the shim inside the target -----------------------------------------------
 
 def test_shim_installed_before_target_imports_boto(python, env):
     result = run(python, ["-m", "boto_sigv4_shim", "check_shim.py"], env)
