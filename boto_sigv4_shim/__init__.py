@@ -23,17 +23,18 @@ __all__ = ["install", "uninstall", "is_installed", "__version__",
 
 
 def install():
-    """Make boto 2 sign with SigV4.  Idempotent; a no-op when switched off.
+    """Make boto 2 sign with SigV4.  Idempotent; a no-op when switched off
+    (then not even the import fixes for new Pythons go in).
 
     Returns True when this call installed the shim, False when it was
     already installed or is switched off.
     """
     from . import compat, settings, _patching
-    compat.apply()
     why = settings.disabled_reason()
     if why:
         log.info("boto_sigv4_shim is switched off by %s; not installing", why)
         return False
+    compat.apply()
     return _patching.install()
 
 
@@ -56,8 +57,11 @@ def is_installed():
 def _install_on_import():
     try:
         install()
-    except Exception:  # never let an import break the program
-        log.exception("boto_sigv4_shim could not install itself")
+    except Exception as error:  # never let an import break the program
+        import warnings
+        log.debug("install on import failed", exc_info=True)
+        warnings.warn("boto_sigv4_shim could not install itself: %s" % (error,),
+                      ShimWarning, stacklevel=3)
 
 
 _install_on_import()

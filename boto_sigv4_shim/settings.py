@@ -15,6 +15,8 @@ sigv2_hosts         hosts kept on boto's own signing       (none)
                     matches every name under it)
 s3_custom_region    signing region for a non-AWS S3 host   (resolution chain)
 autoload            the ``.pth`` file loads the shim       false
+                    (environment variable only: checked
+                    before anything is imported)
 ==================  =====================================  ==================
 """
 import os
