@@ -58,6 +58,7 @@ def source_digest():
     paths = sorted(glob.glob(os.path.join(repo, "boto_sigv4_shim", "*.py")))
     paths += [os.path.join(repo, n) for n in ("setup.cfg", "pyproject.toml")]
     paths.append(os.path.join(HERE, "route.py"))
+    paths.append(os.path.join(clients.REPO, "requirements-full.txt"))
     for path in paths:
         with open(path, "rb") as handle:
             digest.update(path.encode() + b"\0" + handle.read())
@@ -72,12 +73,14 @@ def run(cmd, log):
         raise RuntimeError("\n".join(log))
 
 
-def build(version, digest):
+def build(version, digest, full=False):
     interpreter = find_interpreter(version)
     if interpreter is None:
         return version, "SKIPPED: no Python %s interpreter found (pyenv or " \
                         "PATH)" % version
-    target = os.path.join(clients.venv_dir(), "py" + version.replace(".", ""))
+    where = os.path.join(clients.REPO, ".venv", "full") if full \
+        else clients.venv_dir()
+    target = os.path.join(where, "py" + version.replace(".", ""))
     stamp = os.path.join(target, ".shim-built")
     python = os.path.join(target, "bin", "python")
     if os.path.exists(stamp) and open(stamp).read() == digest:
@@ -94,6 +97,9 @@ def build(version, digest):
         # package (nor pick the newest pip it can run): pin one.
         run([python, "-m", "pip", "install", "-q",
              "--disable-pip-version-check", OLD_PIP[version]], log)
+    if full:
+        run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             "-r", os.path.join(clients.REPO, "requirements-full.txt")], log)
     run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
          "--force-reinstall", "--no-cache-dir", clients.REPO], log)
     site = subprocess.check_output(
@@ -108,16 +114,21 @@ def build(version, digest):
     return version, "built (%s)" % interpreter
 
 
-def main():
+def main(argv):
+    """``build_clients.py``: the client environments of every supported
+    version; ``build_clients.py --full 3.12 3.13``: full-suite environments
+    (pytest, botocore, ...) under .venv/full for those versions."""
     digest = source_digest()
+    full = argv[:1] == ["--full"]
+    versions = argv[1:] if full else clients.SUPPORTED_VERSIONS
+    label = "full-suite Python" if full else "client Python"
     failed = False
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = [pool.submit(build, v, digest)
-                   for v in clients.EXPECTED_VERSIONS]
+        futures = [pool.submit(build, v, digest, full) for v in versions]
         for future in futures:
             try:
                 version, status = future.result()
-                print("client Python %-5s %s" % (version, status))
+                print("%s %-5s %s" % (label, version, status))
             except RuntimeError as error:
                 failed = True
                 print("client environment build FAILED:\n%s" % error)
@@ -125,4 +136,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

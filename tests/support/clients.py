@@ -11,13 +11,24 @@ import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EXPECTED_VERSIONS = ("2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12",
-                     "3.13")
+SUPPORTED_VERSIONS = ("2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11",
+                      "3.12", "3.13")
+# SHIM_CLIENT_VERSIONS narrows the cross-interpreter tests (the suite's extra
+# runs on 3.12/3.13 use it to test only their own interpreter there).
+EXPECTED_VERSIONS = tuple(
+    os.environ.get("SHIM_CLIENT_VERSIONS", "").split() or SUPPORTED_VERSIONS)
 
 
 def venv_dir():
     return os.environ.get("SHIM_CLIENT_VENVS") or os.path.join(REPO, ".venv",
                                                                 "clients")
+
+
+def full_venv_python(version):
+    """The interpreter of the full-suite environment for ``version``."""
+    path = os.path.join(REPO, ".venv", "full", "py" + version.replace(".", ""),
+                        "bin", "python")
+    return path if os.path.exists(path) else None
 
 
 def venv_python(version):
