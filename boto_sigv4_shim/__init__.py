@@ -24,17 +24,20 @@ __all__ = ["install", "uninstall", "is_installed", "__version__",
 
 def install():
     """Make boto 2 sign with SigV4.  Idempotent; a no-op when switched off
-    (then not even the import fixes for new Pythons go in).
+    (only the import fixes for new Pythons still go in).
 
     Returns True when this call installed the shim, False when it was
     already installed or is switched off.
     """
     from . import compat, settings, _patching
+    # The import fixes go in even when switched off: without them boto 2
+    # cannot be imported at all on Python 3.12+, and the off switch means
+    # "boto as boto signs", not "a program that no longer starts".
+    compat.apply()
     why = settings.disabled_reason()
     if why:
         log.info("boto_sigv4_shim is switched off by %s; not installing", why)
         return False
-    compat.apply()
     return _patching.install()
 
 

@@ -43,10 +43,15 @@ log = logging.getLogger("boto_sigv4_shim")
 # line may run twice in one process (a venv's lib64 -> lib symlink makes
 # site.py read the same site-packages twice), so it warns only once; the
 # flag lives on the logger, the one object of ours that exists then.
+# The import runs with warnings off: a failed install on import warns
+# (ShimWarning), and startup() reports that same failure itself, once.
 _PTH_CODE = (
     "if os.environ.get(%(env)r, '').strip().lower() in %(true)r:\n"
     " try:\n"
-    "  from boto_sigv4_shim.autoload import startup as _bss_startup\n"
+    "  import warnings as _bss_warnings\n"
+    "  with _bss_warnings.catch_warnings():\n"
+    "   _bss_warnings.simplefilter('ignore')\n"
+    "   from boto_sigv4_shim.autoload import startup as _bss_startup\n"
     " except Exception:\n"
     "  import logging as _bss_logging\n"
     "  _bss_log = _bss_logging.getLogger('boto_sigv4_shim')\n"
