@@ -28,7 +28,7 @@ import boto.auth_handler
 import boto.exception
 import boto.utils
 
-from . import clock, regions, signer
+from . import clock, redact, regions, signer
 from ._bind import bind
 
 log = logging.getLogger("boto_sigv4_shim")
@@ -78,7 +78,11 @@ class _SigV4Mixin(object):
 
     def _credentials(self):
         provider = self._provider
-        return provider.access_key, provider.secret_key, provider.security_token
+        access_key, secret_key, token = (provider.access_key,
+                                         provider.secret_key,
+                                         provider.security_token)
+        redact.remember(secret_key, token)
+        return access_key, secret_key, token
 
     def _region_for(self, req):
         region = getattr(req, "shim_region", None) or self.region_name
