@@ -27,8 +27,10 @@ clients: $(VENV)/.stamp
 # shim's import fixes there); the servers still run from the main venv.
 FULL_VERSIONS := 3.12 3.13
 
+# SHIM_SCAN_SECRETS=1: the run logs everything at DEBUG (boto 2 logs whole
+# requests there) and fails if a secret key or signature reached any record.
 test: $(VENV)/.stamp clients
-	$(VPY) -m pytest -p no:cacheprovider tests
+	SHIM_SCAN_SECRETS=1 $(VPY) -m pytest -p no:cacheprovider tests
 	$(VPY) tests/support/build_clients.py --full $(FULL_VERSIONS)
 	@for v in $(FULL_VERSIONS); do \
 	  py=.venv/full/py$$(echo $$v | tr -d .)/bin/python; \

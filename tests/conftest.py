@@ -15,7 +15,9 @@ Fixtures: ``test_certs``, ``wrong_host_certs``, ``untrusted_certs``,
 (the session front, cleared and reset per test), ``unique_bucket``
 (factory), ``client_env`` (environment for subprocess clients).
 """
+import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -97,6 +99,68 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if SESSION.directory:
         shutil.rmtree(SESSION.directory, ignore_errors=True)
+
+
+# -- SHIM_SCAN_SECRETS=1: the whole run logs at DEBUG and is scanned ----------
+
+class _SecretScan(logging.Handler):
+    """Formats every record of the run; :func:`leaks` looks for secrets."""
+
+    PATTERNS = (re.compile(r"Signature=[0-9a-f]{64}"),
+                re.compile(r"\bAWS [A-Z0-9]{12,}:[A-Za-z0-9+/=]{20,}"))
+
+    def __init__(self):
+        logging.Handler.__init__(self, logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(message)s"))
+        self.count = 0
+        self.found = []
+
+    @staticmethod
+    def scanned(name):
+        """boto 2 and the shim; botocore (the tests' reference signer) and
+        the stand-ins log their own material."""
+        return name in ("boto", "boto_sigv4_shim") or \
+            name.startswith(("boto.", "boto_sigv4_shim."))
+
+    def emit(self, record):
+        if not self.scanned(record.name):
+            return
+        self.count += 1
+        try:
+            text = self.format(record)
+        except Exception:
+            return
+        from tests.support.front import TEST_SECRET_KEY
+        if TEST_SECRET_KEY in text or any(p.search(text)
+                                          for p in self.PATTERNS):
+            self.found.append(text[:300])
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("SHIM_SCAN_SECRETS"):
+        SESSION.scan = _SecretScan()
+        root = logging.getLogger()
+        root.addHandler(SESSION.scan)
+        root.setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    scan = getattr(SESSION, "scan", None)
+    if scan is None:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.ensure_newline()
+    if scan.found:
+        if reporter:
+            reporter.write_line("SECRET SCAN: %d log record(s) carry a secret "
+                                "key or signature:" % len(scan.found), red=True)
+            for text in scan.found[:10]:
+                reporter.write_line("  " + text)
+        session.exitstatus = 1
+    elif reporter:
+        reporter.write_line("secret scan: %d DEBUG log records, no secret key "
+                            "or signature in any" % scan.count)
 
 
 @pytest.fixture(scope="session")
