@@ -333,7 +333,10 @@ def make_request_wrapper(wrapped, instance, args, kwargs):
         call = bind(wrapped, args, kwargs)
         call["sender"] = _guarded_sender(instance, call.get("sender"),
                                          follow_same_host=True)
-        return wrapped(**call)
+        try:
+            return wrapped(**call)
+        except _SenderFailed as failed:  # no region to learn off AWS
+            raise failed.error
     call = bind(wrapped, args, kwargs)
     bucket = _name(call.get("bucket"))
     region = _bucket_region(shim_plan, bucket)

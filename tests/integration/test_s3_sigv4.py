@@ -72,6 +72,17 @@ def test_custom_port_store_signs_host_once(front, unique_bucket):
         set([("sigv4", "us-east-1", 200)])
 
 
+def test_custom_store_upload_error_is_boto_s_own(front, unique_bucket):
+    """boto's upload sender raises S3ResponseError itself; off AWS it reaches
+    the caller unchanged (status, code), as without the shim."""
+    conn = S3Connection(host="127.0.0.1", port=front.http_port,
+                        is_secure=False, calling_format=OrdinaryCallingFormat())
+    key = conn.get_bucket(unique_bucket(), validate=False).new_key("k")
+    with pytest.raises(S3ResponseError) as info:
+        key.set_contents_from_string("data")
+    assert (info.value.status, info.value.error_code) == (404, "NoSuchBucket")
+
+
 def test_custom_store_region_setting(front, unique_bucket, monkeypatch):
     monkeypatch.setenv("BOTO_SIGV4_SHIM_S3_CUSTOM_REGION", "garage")
     front.custom_region = "garage"
