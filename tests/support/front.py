@@ -782,7 +782,11 @@ class AwsFront(object):
         """Default behaviour: the settings tests may change.
 
         ``clock_offset``: seconds added to the front's clock (Date header,
-        skew and expiry checks).  ``custom_region``: the signing region of
+        skew and expiry checks).  A request signed more than 15 minutes off
+        it gets S3's 403 RequestTimeTooSkewed (with ServerTime; a HEAD gets
+        a bare 403), EC2's 400 RequestExpired, or for the other query
+        services 403 SignatureDoesNotMatch "Signature expired: ..." /
+        "Signature not yet current: ..." as AWS sends them.  ``custom_region``: the signing region of
         non-AWS hosts.  ``send_region_header``: whether 400 region errors
         with a body carry ``x-amz-bucket-region`` (HEAD answers always do;
         301 redirects always do).  ``allow_anonymous``: let unsigned S3
@@ -1022,7 +1026,20 @@ class AwsFront(object):
                           [("RequestTime", auth.amz_date),
                            ("ServerTime", server_time),
                            ("MaxAllowedSkewMilliseconds", "900000")])
-        return Reject(400, "RequestExpired", "Request has expired.")
+        if target.service == "ec2":
+            return Reject(400, "RequestExpired", "Request has expired.")
+        # The other query services (STS, ELB, Auto Scaling, CloudWatch) say
+        # it with SignatureDoesNotMatch, the server's time in the message.
+        server_amz = time.strftime(SIGV4_TIME, time.gmtime(now))
+        limit = time.strftime(SIGV4_TIME, time.gmtime(
+            now - MAX_SKEW_SECONDS if stamp < now else now + MAX_SKEW_SECONDS))
+        if stamp < now:
+            message = ("Signature expired: %s is now earlier than %s (%s - 15 "
+                       "min.)" % (auth.amz_date, limit, server_amz))
+        else:
+            message = ("Signature not yet current: %s is still later than %s "
+                       "(%s + 15 min.)" % (auth.amz_date, limit, server_amz))
+        return Reject(403, "SignatureDoesNotMatch", message)
 
     def _check_expiry(self, target, auth, stamp, now, server_time):
         expires = auth.expires or ""
