@@ -34,6 +34,10 @@ PATCHES = (
      "boto_sigv4_shim.s3:create_bucket_wrapper"),
     ("boto.s3.connection", "S3Connection.generate_url",
      "boto_sigv4_shim.s3:generate_url_wrapper"),
+    ("boto.connection", "HTTPRequest.__str__",
+     "boto_sigv4_shim.redact_boto:request_str_wrapper"),
+    ("boto.exception", "BotoServerError.__init__",
+     "boto_sigv4_shim.redact_boto:server_error_init_wrapper"),
     ("boto.connection", "AWSAuthConnection._mexe",
      "boto_sigv4_shim.transport:mexe_wrapper"),
     ("boto.ec2.connection", "EC2Connection.__init__",
@@ -123,6 +127,8 @@ def install():
                 continue
             _hooked.add(module_name)
             wrapt.register_post_import_hook(_apply_module, module_name)
+    from . import redact
+    redact.attach()
     log.debug("installed")
     return True
 
@@ -148,5 +154,7 @@ def uninstall():
                 setattr(owner, attribute, original)
             else:
                 delattr(owner, attribute)
+    from . import redact
+    redact.detach()
     log.debug("uninstalled")
     return True
