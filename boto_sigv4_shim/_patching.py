@@ -48,6 +48,10 @@ PATCHES = (
      "boto_sigv4_shim.ec2:init_wrapper"),
     ("boto.ec2.cloudwatch", "CloudWatchConnection.__init__",
      "boto_sigv4_shim.ec2:init_wrapper"),
+    ("boto.provider", "Provider.get_credentials",
+     "boto_sigv4_shim.credentials:get_credentials_wrapper"),
+    ("boto.provider", "Provider._credentials_need_refresh",
+     "boto_sigv4_shim.credentials:need_refresh_wrapper"),
 )
 
 _lock = threading.RLock()
