@@ -49,5 +49,11 @@ unit: $(VENV)/.stamp
 demo: $(VENV)/.stamp
 	$(VPY) examples/run_demo.py
 
+# Long runs of the thread, chaos-proxy and clock-skew tests (make test runs a
+# fixed-seed slice of each): SHIM_STRESS=1 raises the counts.
+stress: $(VENV)/.stamp clients
+	SHIM_STRESS=1 $(VPY) -m pytest -p no:cacheprovider tests/integration/test_threads.py \
+	  tests/integration/test_resets.py tests/integration/test_clock_skew.py
+
 clean:
 	rm -rf .venv build *.egg-info
