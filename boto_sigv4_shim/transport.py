@@ -55,7 +55,6 @@ from .errors import RedirectRefused
 
 log = logging.getLogger("boto_sigv4_shim")
 
-MAX_SKEW_SECONDS = 15 * 60
 # A bare 403 (a HEAD has no error body) counts as a skew answer only when the
 # server's Date is further than this from the request's signing time.
 BARE_403_SKEW_SECONDS = 5 * 60
@@ -63,7 +62,6 @@ BARE_403_SKEW_SECONDS = 5 * 60
 # Date header has one-second resolution; threads race to report it).
 SAME_OFFSET_SECONDS = 5.0
 
-_SKEW_CODES = ("RequestTimeTooSkewed", "RequestExpired")
 _SIGNATURE_CODES = ("SignatureDoesNotMatch", "InvalidSignatureException")
 _EXPIRED_MESSAGE = re.compile(r"Signature (?:expired|not yet current)")
 # "... (20130524T001000Z - 15 min.)": the server's time in the message.
@@ -230,8 +228,14 @@ def _skew_server_time(request, status, body, date_header):
 # -- responses that are never silently short ---------------------------------
 
 def _remaining(response):
+    """Body bytes the response still owes (http.client's ``length``)."""
     length = getattr(response, "length", None)
-    return length if isinstance(length, int) and length > 0 else 0
+    if length is None or isinstance(length, bool):
+        return 0
+    try:
+        return max(int(length), 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def guard_length(response):

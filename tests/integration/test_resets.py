@@ -320,6 +320,8 @@ except Exception as error:
 @pytest.mark.parametrize("version", ["2.7", "3.11"])
 def test_short_body_raises_in_client(version, front, proxied, bucket_name,
                                      client_env, tmp_path):
+    if version not in clients.EXPECTED_VERSIONS:
+        pytest.skip("SHIM_CLIENT_VERSIONS leaves out Python %s" % version)
     python = clients.require_python(version)
     data = b"q" * 150000
     Key(s3_via(front.http_port).get_bucket(bucket_name, validate=False),
