@@ -63,6 +63,11 @@ __all__ = ["Credentials", "RefreshableCredentials", "CredentialError",
 # before, every caller waits for a refresh.
 ADVISORY_REFRESH_SECONDS = 15 * 60
 MANDATORY_REFRESH_SECONDS = 10 * 60
+# At most one refresh attempt this often while a set is inside a window
+# (shorter when the set would expire first): a source that keeps handing
+# out the same soon-expiring set (IMDS before it rotates) is not asked on
+# every request.
+REFRESH_RETRY_SECONDS = 5.0
 # How long an unreachable instance metadata service is not asked again.
 IMDS_NEGATIVE_CACHE_SECONDS = 60.0
 
@@ -131,6 +136,7 @@ class RefreshableCredentials(object):
         self.source = source
         self._lock = threading.Lock()
         self._generation = 0
+        self._attempted_at = 0.0
         self._current = initial if initial is not None else self._fetched()
 
     def _fetched(self):
@@ -145,6 +151,7 @@ class RefreshableCredentials(object):
         return self._current.expiry
 
     def _refresh(self, mandatory):
+        self._attempted_at = time.time()
         try:
             creds = self._fetched()
         except Exception as error:  # noqa: BLE001 -- any fetch failure
@@ -161,6 +168,13 @@ class RefreshableCredentials(object):
                   self.source, creds.access_key,
                   creds.remaining() if creds.expiry is not None else -1)
 
+    def _due(self, remaining, window):
+        """Whether another attempt is due: at most one per
+        ``REFRESH_RETRY_SECONDS`` (less when time runs short), so a source
+        that keeps giving short-lived sets is not asked on every call."""
+        pause = min(REFRESH_RETRY_SECONDS, max(0.0, remaining - window) / 2.0)
+        return time.time() >= self._attempted_at + pause
+
     def frozen(self):
         current = self._current
         if current.expiry is None:
@@ -169,7 +183,8 @@ class RefreshableCredentials(object):
         if remaining > ADVISORY_REFRESH_SECONDS:
             return current
         if remaining > MANDATORY_REFRESH_SECONDS:
-            if self._lock.acquire(False):
+            if self._due(remaining, MANDATORY_REFRESH_SECONDS) and \
+                    self._lock.acquire(False):
                 try:
                     if self._current is current:
                         self._refresh(mandatory=False)
@@ -179,8 +194,10 @@ class RefreshableCredentials(object):
         generation = self._generation
         with self._lock:
             current = self._current
-            if (self._generation == generation or current.remaining() <= 0) \
-                    and current.remaining() <= MANDATORY_REFRESH_SECONDS:
+            remaining = current.remaining()
+            if remaining <= 0 or (remaining <= MANDATORY_REFRESH_SECONDS
+                                  and self._generation == generation
+                                  and self._due(remaining, 0.0)):
                 self._refresh(mandatory=True)
         return self._checked(self._current)
 
@@ -207,24 +224,40 @@ def clear_cache():
     """Forget every shared refreshable source (tests; after a config change)."""
     with _holders_lock:
         _holders.clear()
+        _creating.clear()
         _imds_unreachable.clear()
 
 
-def _shared(key, fetch, source):
-    """The process-wide holder for ``key``, created (one fetch) if new."""
+_creating = {}
+
+
+def _shared(key, fetch, source, skip=None):
+    """The process-wide holder for ``key``, created (one fetch) if new.
+
+    One thread fetches while the others starting with the same source wait
+    for its result; ``skip()`` (checked once the wait is over) may answer
+    "do not try" (an unreachable IMDS asked a moment ago)."""
     with _holders_lock:
         holder = _holders.get(key)
-    if holder is not None:
-        return holder
-    initial = fetch()
-    if initial is None:
-        return None
-    # A set without expiry (credential_process may give one) is kept as is,
-    # like botocore keeps it for its session.
-    holder = initial if initial.expiry is None else \
-        RefreshableCredentials(fetch, source, initial)
-    with _holders_lock:
-        return _holders.setdefault(key, holder)
+        if holder is not None:
+            return holder
+        creating = _creating.setdefault(key, threading.Lock())
+    with creating:
+        with _holders_lock:
+            holder = _holders.get(key)
+        if holder is not None:
+            return holder
+        if skip is not None and skip():
+            return None
+        initial = fetch()
+        if initial is None:
+            return None
+        # A set without expiry (credential_process may give one) is kept as
+        # is, like botocore keeps it for its session.
+        holder = initial if initial.expiry is None else \
+            RefreshableCredentials(fetch, source, initial)
+        with _holders_lock:
+            return _holders.setdefault(key, holder)
 
 
 def _digest(*values):
@@ -608,20 +641,19 @@ def from_imds(ctx, required=False):
                                   "metadata service is switched off")
         return None
     key = ("imds", endpoint, v1_allowed)
-    with _holders_lock:
-        if key not in _holders:
+
+    def unreachable_lately():
+        with _holders_lock:
             failed_at = _imds_unreachable.get(key)
-            if failed_at is not None and \
-                    time.time() - failed_at < IMDS_NEGATIVE_CACHE_SECONDS \
-                    and not required:
-                return None
+        return (not required and failed_at is not None
+                and time.time() - failed_at < IMDS_NEGATIVE_CACHE_SECONDS)
 
     def fetch():
         return fetchers.fetch_imds(endpoint, timeout, attempts, v1_allowed)
 
     try:
         holder = _shared(key, fetch, "the instance metadata service at %s"
-                         % endpoint)
+                         % endpoint, unreachable_lately)
     except fetchers._Unreachable as error:
         with _holders_lock:
             _imds_unreachable[key] = time.time()

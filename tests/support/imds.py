@@ -34,7 +34,10 @@ CREDS_PATH = "/latest/meta-data/iam/security-credentials/"
 
 
 def iso(stamp):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
+    """ISO 8601 with milliseconds (valid for the SDKs; keeps the short
+    lifetimes of the refresh tests exact)."""
+    return "%s.%03dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp)),
+                         int((stamp % 1) * 1000))
 
 
 class CredentialIssuer(object):

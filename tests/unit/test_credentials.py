@@ -370,7 +370,13 @@ def test_outside_the_windows_no_refresh():
     assert source.calls == 1
 
 
-def test_advisory_window_refreshes_and_survives_a_failure(caplog):
+@pytest.fixture
+def no_retry_pause(monkeypatch):
+    monkeypatch.setattr(credentials, "REFRESH_RETRY_SECONDS", 0.0)
+
+
+def test_advisory_window_refreshes_and_survives_a_failure(caplog,
+                                                          no_retry_pause):
     source = Source(12 * 60)  # inside advisory, outside mandatory
     holder = RefreshableCredentials(source, "unit")
     assert holder.frozen().access_key == "AK000002"  # refreshed once
@@ -379,7 +385,7 @@ def test_advisory_window_refreshes_and_survives_a_failure(caplog):
     assert "advisory" in caplog.text
 
 
-def test_mandatory_window_waits_and_a_failure_raises():
+def test_mandatory_window_waits_and_a_failure_raises(no_retry_pause):
     source = Source(5 * 60)
     holder = RefreshableCredentials(source, "unit")
     creds = holder.frozen()
@@ -387,6 +393,17 @@ def test_mandatory_window_waits_and_a_failure_raises():
     source.fail = True
     with pytest.raises(CredentialError):
         holder.frozen()
+
+
+def test_a_source_giving_short_sets_is_not_asked_on_every_call():
+    """IMDS hands out the same set until it rotates: inside a window the
+    source is asked at most once per REFRESH_RETRY_SECONDS."""
+    for lifetime in (12 * 60, 5 * 60):  # advisory, mandatory
+        source = Source(lifetime)
+        holder = RefreshableCredentials(source, "unit")
+        for _ in range(200):
+            assert holder.frozen().remaining() > 0
+        assert source.calls == 2
 
 
 def test_an_expired_set_is_never_returned():
