@@ -29,7 +29,8 @@ wins:
 
 Profile: ``profile_name=`` > ``AWS_PROFILE`` > ``AWS_DEFAULT_PROFILE`` >
 ``[Boto] profile`` > ``default``.  A profile named explicitly that exists
-nowhere raises boto's ``ProfileNotFoundError``, as boto does.
+nowhere raises boto's ``ProfileNotFoundError``, as boto does.  As in
+botocore, a profile named in code (``profile_name=``) skips step 2.
 
 Expiring credentials are held by one :class:`RefreshableCredentials` per
 source, shared by every connection using that source, refreshed before they
@@ -718,6 +719,10 @@ def _resolve_chain(profile_name, environ, config):
             "profile %s" % profile, "aws_access_key_id", None)):
         raise ProfileNotFound('Profile "%s" not found!' % profile)
     for name, source in CHAIN:
+        if name == "environment" and profile_name:
+            # botocore: a profile named in code takes the environment
+            # source out of the chain.
+            continue
         found = source(ctx)
         if found is not None:
             log.debug("credentials from %s (%s)", name,

@@ -470,3 +470,113 @@ def test_partial_file_credentials_error_names_no_secret(files):
 ])
 def test_expiration_formats(value, expected):
     assert fetchers.parse_expiration(value, "unit") == expected
+
+
+# -- assume-role and web-identity profiles (STS stubbed; real STS in the
+#    integration tests) ------------------------------------------------------------
+
+@pytest.fixture
+def sts(monkeypatch):
+    calls = []
+
+    def assume_role(source, role_arn, session_name, region, external_id=None,
+                    duration_seconds=None):
+        calls.append(("AssumeRole", source.access_key, role_arn, session_name,
+                      region, external_id, duration_seconds))
+        return Credentials("ASIA%d" % len(calls), "assumedSecret123456",
+                           "assumedToken123456", time.time() + 3600, "sts")
+
+    def web_identity(token_file, role_arn, session_name, region,
+                     duration_seconds=None):
+        calls.append(("AssumeRoleWithWebIdentity", token_file, role_arn,
+                      session_name, region))
+        return Credentials("ASIAWEB", "webSecret12345678", "webToken123456789",
+                           time.time() + 3600, "sts")
+
+    monkeypatch.setattr(fetchers, "assume_role", assume_role)
+    monkeypatch.setattr(fetchers, "assume_role_with_web_identity",
+                        web_identity)
+    return calls
+
+
+def test_assume_role_chain_of_profiles(files, sts):
+    files.write("config", "[profile a]\nrole_arn = arn:a\nsource_profile = b\n"
+                "external_id = ext\nduration_seconds = 900\n"
+                "role_session_name = sess\n"
+                "[profile b]\nrole_arn = arn:b\nsource_profile = c\n"
+                "[profile c]\nregion = eu-north-1\n")
+    files.write("creds", "[c]\naws_access_key_id = AKC\n"
+                "aws_secret_access_key = cSecret12345678\n")
+    files.env["AWS_REGION"] = "ap-east-2"
+    found = files.resolve(profile_name="a")
+    assert found.frozen().access_key == "ASIA2"
+    assert sts[0][:3] == ("AssumeRole", "AKC", "arn:b")
+    assert sts[1] == ("AssumeRole", "ASIA1", "arn:a", "sess", "ap-east-2",
+                      "ext", 900)
+    assert files.resolve(profile_name="a") is found  # shared, no new calls
+    assert len(sts) == 2
+
+
+def test_assume_role_beats_static_keys_of_the_same_profile(files, sts):
+    files.write("creds", "[p]\naws_access_key_id = AKP\n"
+                "aws_secret_access_key = pSecret12345678\n"
+                "role_arn = arn:p\nsource_profile = p\n")
+    assert files.resolve(profile_name="p").frozen().access_key == "ASIA1"
+    assert sts[0][1] == "AKP"  # a profile may be its own source
+
+
+def test_assume_role_credential_source_environment(files, sts):
+    """As in botocore, a profile named in code (profile_name=) takes the
+    environment source out of the chain; the role may still use it."""
+    files.write("config", "[profile a]\nrole_arn = arn:x\n"
+                "credential_source = Environment\n")
+    files.env.update(AWS_ACCESS_KEY_ID="AKENV", AWS_SECRET_ACCESS_KEY=SECRET)
+    assert files.resolve(profile_name="a").frozen().access_key == "ASIA1"
+    assert sts[0][1] == "AKENV"
+    files.env["AWS_PROFILE"] = "a"  # from the environment: env keys first
+    assert files.resolve().frozen().access_key == "AKENV"
+
+
+@pytest.mark.parametrize("config,message", [
+    ("[profile a]\nrole_arn = arn:a\nsource_profile = b\n"
+     "[profile b]\nrole_arn = arn:b\nsource_profile = a\n", "loop"),
+    ("[profile a]\nrole_arn = arn:a\nsource_profile = b\nmfa_serial = m\n",
+     "MFA"),
+    ("[profile a]\nrole_arn = arn:a\ncredential_source = Elsewhere\n",
+     "Ec2InstanceMetadata"),
+    ("[profile a]\nrole_arn = arn:a\nsource_profile = missing\n",
+     "does not exist"),
+])
+def test_assume_role_configuration_errors(files, sts, config, message):
+    files.write("config", config)
+    with pytest.raises(CredentialError) as info:
+        files.resolve(profile_name="a")
+    assert message in str(info.value)
+
+
+def test_web_identity_from_environment_and_profile(files, sts, tmp_path):
+    files.env.update(AWS_WEB_IDENTITY_TOKEN_FILE="/var/run/token",
+                     AWS_ROLE_ARN="arn:env", AWS_ROLE_SESSION_NAME="envsess",
+                     AWS_DEFAULT_REGION="eu-south-2")
+    assert files.resolve().frozen().access_key == "ASIAWEB"
+    assert sts[-1] == ("AssumeRoleWithWebIdentity", "/var/run/token",
+                       "arn:env", "envsess", "eu-south-2")
+    for name in ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"):
+        del files.env[name]
+    files.write("config", "[default]\nweb_identity_token_file = /t\n"
+                "role_arn = arn:profile\n")
+    files.resolve()
+    assert sts[-1][1:3] == ("/t", "arn:profile")
+
+
+def test_web_identity_token_is_read_at_each_fetch_and_never_shown(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("")
+    with pytest.raises(CredentialError) as info:
+        fetchers.read_token_file(str(token_file), "web identity token file")
+    assert "empty" in str(info.value)
+    jwt = "eyJhbGciOi.secretpart" + "z" * 30
+    token_file.write_text(jwt + "\n")
+    assert fetchers.read_token_file(str(token_file), "x") == jwt
+    from boto_sigv4_shim import redact
+    assert jwt not in redact.scrub("token was %s" % jwt)
