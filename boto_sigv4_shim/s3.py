@@ -24,7 +24,7 @@ import re
 from boto.s3.connection import (NoHostProvided, OrdinaryCallingFormat,
                                 SubdomainCallingFormat)
 
-from . import bucket_regions, clock, regions, settings
+from . import bucket_regions, clock, compatible_hosts, regions, settings
 from ._bind import bind
 from .errors import RedirectRefused
 
@@ -71,7 +71,8 @@ def plan(host_argument=NoHostProvided, config=None, environ=None):
     else the public endpoint of the resolved region.  Region: the one a
     public S3 host names; for other AWS hosts (VPC, FIPS) the one they name,
     else the resolved region; for non-AWS hosts ``s3_custom_region``, else the
-    resolved region (any ``[a-z0-9-]`` token there).
+    region a well-known store's host implies (:mod:`compatible_hosts`), else
+    the resolved region (any ``[a-z0-9-]`` token there).
     """
     config = settings.boto_config() if config is None else config
     host, source = None, None
@@ -110,7 +111,15 @@ def plan(host_argument=NoHostProvided, config=None, environ=None):
 
 
 def custom_region(host, environ=None, config=None):
-    """Signing region for a non-AWS S3 host with no region configured."""
+    """Signing region for a non-AWS S3 host with no ``s3_custom_region``:
+    the one a well-known store's host name implies (R2 ``auto``, Backblaze
+    ``us-west-004``, ... see :mod:`compatible_hosts`), else the resolution
+    chain (any ``[a-z0-9-]`` token there), else us-east-1."""
+    inferred = compatible_hosts.signing_region_for(host)
+    if inferred is not None:
+        log.debug("S3-compatible host %r (%s): signing for region %r",
+                  host, inferred[1], inferred[0])
+        return inferred[0]
     for value, source in settings.region_candidates((), environ, config):
         return regions.validate_signing_token(value, source)
     return regions.DEFAULT_REGION
