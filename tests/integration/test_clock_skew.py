@@ -316,8 +316,23 @@ def _faketime_env():
     library = os.path.join(env["LD_LIBRARY_PATH"], env["LD_PRELOAD"])
     if not sys.platform.startswith("linux") or not os.path.exists(library):
         pytest.skip("no libfaketime library at %s" % library)
-    return {"LD_PRELOAD": library, "DONT_FAKE_MONOTONIC": "1",
-            "FAKETIME_NO_CACHE": "1"}
+    env = {"LD_PRELOAD": library, "DONT_FAKE_MONOTONIC": "1",
+           "FAKETIME_NO_CACHE": "1"}
+    if not _PROBED:
+        # The wheel ships an x86-64 glibc build: say so if it cannot load.
+        probe = clients.run(sys.executable, ["-c", "import time; "
+                                             "print(time.time())"],
+                            dict(env, FAKETIME="+2h", PATH="/usr/bin:/bin"))
+        moved = probe.returncode == 0 and \
+            float(probe.stdout.strip() or 0) - time.time() > 3600
+        assert moved, ("libfaketime at %s does not move the clock on this "
+                       "machine (%s): %s" % (library, os.uname()[4],
+                                             probe.stderr))
+        _PROBED.append(True)
+    return env
+
+
+_PROBED = []
 
 
 CASES = [("3.11", first, fake) for first in sorted(OPERATIONS)
