@@ -423,3 +423,38 @@ def test_boto_errors_after_retries_are_boto_s(front, proxied, bucket_name):
     assert len(proxy.log) == 3  # num_retries = 2 in the test boto config
     assert front.requests == []
 
+
+
+def test_routed_s3_endpoint_through_chaos(front, proxied, unique_bucket):
+    """The public-endpoint path (per-bucket routing, ``s3._send``) under the
+    same faults: s3.amazonaws.com:80 is routed to the proxy."""
+    proxy = proxied(seed=SEED + 1000, rates=RATES)
+    config = front.route_config()
+    config["ports"] = {"80": proxy.port, "443": front.https_port}
+    route.activate(config)
+    try:
+        conn = boto.connect_s3(is_secure=False)
+        conn.http_connection_kwargs["timeout"] = 10
+        name = unique_bucket("chaosr")
+        boto.connect_s3().create_bucket(name)       # TLS, no chaos
+        bucket = conn.get_bucket(name, validate=False)
+        rng = random.Random(SEED + 1000)
+        ok = 0
+        for size in (0, 5000, 200000, MiB + 1):
+            data = _data(rng, size)
+            try:
+                Key(bucket, "r%d" % size).set_contents_from_string(data)
+                got = Key(bucket, "r%d" % size).get_contents_as_string()
+            except TRANSPORT_ERRORS:
+                continue
+            assert got == data
+            ok += 1
+        assert ok >= 2
+    finally:
+        route.activate(front.route_config())
+    assert proxy.log and all(s.header("host").endswith("s3.amazonaws.com")
+                             for s in proxy.log)
+    assert set(proxy.faults()) - set(["pass"]), proxy.faults()
+    _fresh_dates(proxy)
+    _signatures_all_valid(front)
+    assert not proxy.errors, proxy.errors
