@@ -15,6 +15,10 @@ Wrapped (by ``_patching``):
 - ``S3Connection.generate_url``: SigV4 presigned URLs for the bucket's real
   region and host, ``force_http``, ``expires_in_absolute``, ``versionId``.
 
+Bucket regions learnt are kept per process (:mod:`bucket_regions`) and, when
+the ``bucket_region_cache`` setting names a file, on disk across processes
+(:mod:`disk_cache`; off by default).
+
 Google Cloud Storage connections (``GSConnection``, ``gs://`` URIs) and hosts
 listed in the ``sigv2_hosts`` setting are left entirely to boto.
 """
@@ -24,7 +28,8 @@ import re
 from boto.s3.connection import (NoHostProvided, OrdinaryCallingFormat,
                                 SubdomainCallingFormat)
 
-from . import bucket_regions, clock, compatible_hosts, regions, settings
+from . import (bucket_regions, clock, compatible_hosts, disk_cache, regions,
+               settings)
 from ._bind import bind
 from .errors import RedirectRefused
 
@@ -326,11 +331,25 @@ def learn_region(conn, shim_plan, response, body, bucket, tried_region):
                                                   shim_plan.region)
 
 
+def _cached_region(partition, bucket):
+    """The in-memory cache, read through to the optional disk cache."""
+    region = bucket_regions.CACHE.get(partition, bucket)
+    if region is None:
+        region = disk_cache.lookup(partition, bucket)
+        if region is not None:
+            bucket_regions.CACHE.set(partition, bucket, region)
+    return region
+
+
+def _remember(partition, bucket, region):
+    bucket_regions.CACHE.set(partition, bucket, region)
+    disk_cache.store(partition, bucket, region)
+
+
 def _bucket_region(shim_plan, bucket):
     if not bucket:
         return shim_plan.region
-    return bucket_regions.CACHE.get(shim_plan.partition, bucket) or \
-        shim_plan.region
+    return _cached_region(shim_plan.partition, bucket) or shim_plan.region
 
 
 def make_request_wrapper(wrapped, instance, args, kwargs):
@@ -356,7 +375,7 @@ def make_request_wrapper(wrapped, instance, args, kwargs):
         learnt = learn_region(instance, shim_plan, response, body, bucket,
                               region)
         if learnt is not None and learnt != region:
-            bucket_regions.CACHE.set(shim_plan.partition, bucket, learnt)
+            _remember(shim_plan.partition, bucket, learnt)
             log.info("bucket %r is in %s, not %s: re-sending there", bucket,
                      learnt, region)
             return _send(instance, call, learnt, shim_plan)
@@ -385,18 +404,20 @@ def create_bucket_wrapper(wrapped, instance, args, kwargs):
     previous = bucket_regions.CACHE.get(shim_plan.partition, name)
     bucket_regions.CACHE.set(shim_plan.partition, name, region)
     try:
-        return wrapped(**call)
+        result = wrapped(**call)
     except Exception:
         if previous is None:
             bucket_regions.CACHE.forget(shim_plan.partition, name)
         else:
             bucket_regions.CACHE.set(shim_plan.partition, name, previous)
         raise
+    disk_cache.store(shim_plan.partition, name, region)
+    return result
 
 
 def learn_bucket_region(conn, shim_plan, bucket):
     """Region of ``bucket`` for a presigned URL: cached, else one HEAD."""
-    cached = bucket_regions.CACHE.get(shim_plan.partition, bucket)
+    cached = _cached_region(shim_plan.partition, bucket)
     if cached:
         return cached
     response = _send(conn, {"method": "HEAD", "bucket": bucket,
@@ -408,7 +429,7 @@ def learn_bucket_region(conn, shim_plan, bucket):
         return shim_plan.region
     region = bucket_regions.validated_bucket_region(found, bucket,
                                                     shim_plan.region)
-    bucket_regions.CACHE.set(shim_plan.partition, bucket, region)
+    _remember(shim_plan.partition, bucket, region)
     return region
 
 

@@ -13,10 +13,18 @@ region              region when the call site names none   (resolution chain)
 sigv2_hosts         hosts kept on boto's own signing       (none)
                     (comma-separated; ``.example.com``
                     matches every name under it)
-s3_custom_region    signing region for a non-AWS S3 host   (resolution chain)
+s3_custom_region    signing region for a non-AWS S3 host   (the host's, for
+                                                           well-known stores
+                                                           (``compatible_
+                                                           hosts``), else the
+                                                           resolution chain)
 autoload            the ``.pth`` file loads the shim       false
                     (environment variable only: checked
                     before anything is imported)
+bucket_region_      file keeping learnt bucket regions     (off)
+cache               across processes (``disk_cache``)
+bucket_region_      seconds a cached bucket region is      86400
+cache_ttl           trusted
 ==================  =====================================  ==================
 """
 import os
