@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -65,6 +66,26 @@ def source_digest():
     return digest.hexdigest()
 
 
+# What `pip install .` needs of the checkout.  Older pips (2.7's) copy the
+# whole folder they build from, .venv included, and may meet another build
+# writing there: each install builds from a clean copy of just these.
+SOURCE_FILES = ("setup.cfg", "pyproject.toml", "README.md", "boto_sigv4_shim")
+
+
+def clean_source_copy():
+    target = os.path.join(tempfile.mkdtemp(prefix="shim-src-"), "src")
+    os.mkdir(target)
+    for name in SOURCE_FILES:
+        path = os.path.join(clients.REPO, name)
+        if os.path.isdir(path):
+            shutil.copytree(path, os.path.join(target, name),
+                            ignore=shutil.ignore_patterns("__pycache__",
+                                                          "*.pyc"))
+        else:
+            shutil.copy(path, target)
+    return target
+
+
 def run(cmd, log):
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True)
@@ -100,8 +121,12 @@ def build(version, digest, full=False):
     if full:
         run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
              "-r", os.path.join(clients.REPO, "requirements-full.txt")], log)
-    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "--force-reinstall", "--no-cache-dir", clients.REPO], log)
+    source = clean_source_copy()
+    try:
+        run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             "--force-reinstall", "--no-cache-dir", source], log)
+    finally:
+        shutil.rmtree(os.path.dirname(source), ignore_errors=True)
     site = subprocess.check_output(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         universal_newlines=True).strip()
