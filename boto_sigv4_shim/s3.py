@@ -147,10 +147,14 @@ def init_wrapper(wrapped, instance, args, kwargs):
 
 def capability_wrapper(wrapped, instance, args, kwargs):
     shim_plan = getattr(instance, "_shim_s3", None)
-    if shim_plan is None or not shim_plan.sigv4:
+    if shim_plan is None:
         return wrapped(*args, **kwargs)
     if getattr(instance, "anon", False):
         return ["anon"]
+    if not shim_plan.sigv4:
+        # An opted-out host gets SigV2 even where boto itself would guess
+        # SigV4 from the name (".eu-central", ".cn-" in the host).
+        return ["s3"]
     return ["hmac-v4-s3"]
 
 
