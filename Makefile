@@ -12,9 +12,8 @@ SRC := $(wildcard boto_sigv4_shim/*.py) setup.cfg pyproject.toml
 $(VENV)/.stamp: requirements-test.txt $(SRC) tests/support/route.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else "make needs PYTHON >= 3.9 for moto (PYTHON=$(PYTHON))")'
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
+	$(VPY) -m pip install -q --disable-pip-version-check -r requirements-test.txt .
 	$(VPY) -m pip install -q --disable-pip-version-check --no-deps --force-reinstall .
-	$(VPY) -m pip install -q --disable-pip-version-check .
 	cp tests/support/route.py "$$($(VPY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/shim_test_route.py"
 	echo 'import shim_test_route; shim_test_route.activate_from_env()' > "$$($(VPY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/shim_test_route.pth"
 	touch $@
@@ -27,9 +26,15 @@ clients: $(VENV)/.stamp
 # shim's import fixes there); the servers still run from the main venv.
 FULL_VERSIONS := 3.12 3.13
 
+# The independent presigned-URL verifier (s3rver behind AWS's JS signer).
+S3RVER := tests/support/s3rver
+$(S3RVER)/node_modules/.stamp: $(S3RVER)/package.json $(S3RVER)/package-lock.json
+	cd $(S3RVER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # SHIM_SCAN_SECRETS=1: the run logs everything at DEBUG (boto 2 logs whole
 # requests there) and fails if a secret key or signature reached any record.
-test: $(VENV)/.stamp clients
+test: $(VENV)/.stamp clients $(S3RVER)/node_modules/.stamp
 	SHIM_SCAN_SECRETS=1 $(VPY) -m pytest -p no:cacheprovider tests
 	$(VPY) tests/support/build_clients.py --full $(FULL_VERSIONS)
 	@for v in $(FULL_VERSIONS); do \
