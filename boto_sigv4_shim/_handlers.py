@@ -28,7 +28,7 @@ import boto.auth_handler
 import boto.exception
 import boto.utils
 
-from . import clock, redact, regions, signer
+from . import clock, credentials, redact, regions, signer
 from ._bind import bind
 
 log = logging.getLogger("boto_sigv4_shim")
@@ -77,10 +77,9 @@ class _SigV4Mixin(object):
     shim_handler = True
 
     def _credentials(self):
-        provider = self._provider
-        access_key, secret_key, token = (provider.access_key,
-                                         provider.secret_key,
-                                         provider.security_token)
+        """Key id, secret and token as one unexpired set (a refresh between
+        three separate reads could mix two sets)."""
+        access_key, secret_key, token = credentials.snapshot(self._provider)
         redact.remember(secret_key, token)
         return access_key, secret_key, token
 

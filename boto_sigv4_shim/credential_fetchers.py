@@ -32,10 +32,9 @@ import time
 
 try:  # Python 3
     import http.client as http_client
-    from urllib.parse import urlsplit, urlencode
+    from urllib.parse import urlsplit
 except ImportError:  # Python 2
     import httplib as http_client
-    from urllib import urlencode
     from urlparse import urlsplit
 
 from . import redact, regions, settings, signer

@@ -8,7 +8,6 @@ per-test copy), so the front verifies every signature made with them.
 """
 import json
 import logging
-import os
 import stat
 import sys
 import threading
@@ -160,17 +159,8 @@ def test_assume_role_profile_through_regional_sts(
 def test_web_identity_through_regional_sts(front, registry, no_env_keys,
                                            tmp_path, monkeypatch,
                                            unique_bucket):
-    """AssumeRoleWithWebIdentity goes unsigned, as real STS takes it; the
-    front refuses unsigned query calls, so this test lets that one through."""
-    check = front._check_anonymous
-
-    def allow_web_identity(target, request, auth):
-        if target.service == "sts" and dict(request.form()).get(
-                "Action") == "AssumeRoleWithWebIdentity":
-            return None
-        return check(target, request, auth)
-
-    monkeypatch.setattr(front, "_check_anonymous", allow_web_identity)
+    """AssumeRoleWithWebIdentity goes unsigned, as real STS takes it (and
+    the front, like STS, accepts that one action unsigned)."""
     jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzaGltIn0." + uuid.uuid4().hex * 2
     token_file = tmp_path / "token"
     token_file.write_text(jwt)
@@ -222,13 +212,6 @@ def test_missing_profile_raises_botos_error(no_env_keys, monkeypatch):
 
 # -- refresh under concurrency -------------------------------------------------------
 
-def _snapshot_credentials(self):
-    """_SigV4Mixin._credentials with the one-line change: one snapshot."""
-    access_key, secret_key, token = credentials.snapshot(self._provider)
-    redact.remember(secret_key, token)
-    return access_key, secret_key, token
-
-
 def test_sixteen_threads_never_sign_with_an_expired_set(
         front, registry, no_env_keys, monkeypatch):
     """Credentials live 1.5 s; the refresh windows shrink to 1.0 / 0.6 s.
@@ -236,11 +219,7 @@ def test_sixteen_threads_never_sign_with_an_expired_set(
     refuses any key its issuer says has expired.  Every request succeeds,
     several sets are used, and IMDS is asked about once per set, not once
     per thread."""
-    if "snapshot" not in _handlers._SigV4Mixin._credentials.__code__.co_names:
-        # The handler still reads the three properties one by one; apply the
-        # one-line change this test exists to prove.
-        monkeypatch.setattr(_handlers._SigV4Mixin, "_credentials",
-                            _snapshot_credentials)
+    assert "snapshot" in _handlers._SigV4Mixin._credentials.__code__.co_names
     monkeypatch.setattr(credentials, "ADVISORY_REFRESH_SECONDS", 1.0)
     monkeypatch.setattr(credentials, "MANDATORY_REFRESH_SECONDS", 0.6)
     keys = ExpiringKeys(registry, [])

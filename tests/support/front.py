@@ -1083,8 +1083,14 @@ class AwsFront(object):
                           "not '%s'." % auth.region)
         return None
 
+    # STS actions real AWS takes without a signature (the token is the proof).
+    UNSIGNED_STS_ACTIONS = ("AssumeRoleWithWebIdentity", "AssumeRoleWithSAML")
+
     def _check_anonymous(self, target, request, auth):
         if auth.kind != "anonymous" or (target.is_s3 and self.allow_anonymous):
+            return None
+        if target.service == "sts" and (
+                dict(request.form()).get("Action") in self.UNSIGNED_STS_ACTIONS):
             return None
         if target.is_s3:
             return Reject(403, "AccessDenied", "Access Denied")
