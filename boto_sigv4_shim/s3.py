@@ -29,7 +29,7 @@ from boto.s3.connection import (NoHostProvided, OrdinaryCallingFormat,
                                 SubdomainCallingFormat)
 
 from . import (bucket_regions, clock, compatible_hosts, disk_cache, regions,
-               settings)
+               settings, signer)
 from ._bind import bind
 from .errors import RedirectRefused
 
@@ -438,20 +438,22 @@ def learn_bucket_region(conn, shim_plan, bucket):
 
 
 def generate_url_wrapper(wrapped, instance, args, kwargs):
+    """Presigned (and unsigned, ``query_auth=False``) URLs for the bucket's
+    own region and host."""
     shim_plan = getattr(instance, "_shim_s3", None)
-    call = bind(wrapped, args, kwargs)
-    if shim_plan is None or not shim_plan.sigv4 or not call["query_auth"] \
-            or getattr(instance, "anon", False):
+    if shim_plan is None or not shim_plan.sigv4:
         return wrapped(*args, **kwargs)
-    expires = call["expires_in"]
-    if call.get("expires_in_absolute"):
-        expires = int(expires - clock.now())
-    bucket, key = _name(call.get("bucket")), _name(call.get("key"))
-    secure = instance.is_secure and not call.get("force_http")
-    port = instance.port if secure or instance.port not in (443,) else 80
-    if call.get("force_http"):
-        port = 80 if instance.port in (443, None) else instance.port
+    call = bind(wrapped, args, kwargs)
+    signed = call["query_auth"] and not getattr(instance, "anon", False)
     routed = _routable(instance)
+    if not signed and routed is None:
+        return wrapped(*args, **kwargs)
+    bucket, key = _name(call.get("bucket")), _name(call.get("key"))
+    if call.get("force_http"):
+        secure = False
+        port = 80 if instance.port in (443, None) else instance.port
+    else:
+        secure, port = instance.is_secure, instance.port
     if routed is not None:
         region = learn_bucket_region(instance, routed, bucket) if bucket \
             else routed.region
@@ -469,6 +471,14 @@ def generate_url_wrapper(wrapped, instance, args, kwargs):
     if call.get("version_id") is not None:
         params["versionId"] = call["version_id"]
     params.update(call.get("response_headers") or {})
+    if not signed:
+        query = signer.canonical_query(list(params.items()))
+        return "%s://%s%s%s" % ("https" if secure else "http",
+                                signer.host_header(host, port, secure), path,
+                                "?" + query if query else "")
+    expires = call["expires_in"]
+    if call.get("expires_in_absolute"):
+        expires = int(expires - clock.now())
     req = instance.build_base_http_request(call["method"], path, auth_path,
                                            params, call.get("headers"), "",
                                            host)

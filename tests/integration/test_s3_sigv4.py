@@ -336,3 +336,36 @@ def test_multipart_upload_in_other_region(front, unique_bucket):
     upload.upload_part_from_file(io.BytesIO(b"tail"), 2)
     upload.complete_upload()
     assert bucket.get_key("big").size == len(part) + 4
+
+
+def test_bucket_and_key_operations_in_another_region(front, unique_bucket):
+    """Everything a Bucket/Key does, for a bucket boto never learnt the region
+    of, from a default connection: one wrong-region answer, then straight."""
+    name = _bucket_in("eu-south-2", unique_bucket)
+    front.clear()
+    bucket = boto.connect_s3().get_bucket(name)
+    for key_name in ("a/1.txt", "a/2.txt", "b/3.txt", "top.txt"):
+        key = bucket.new_key(key_name)
+        key.set_metadata("origin", "legacy")
+        key.set_contents_from_string(key_name)
+    prefixes = [p.name for p in bucket.list(prefix="", delimiter="/")]
+    assert sorted(prefixes) == ["a/", "b/", "top.txt"]
+    assert [k.name for k in bucket.list(prefix="a/")] == ["a/1.txt", "a/2.txt"]
+    assert bucket.get_key("a/1.txt").get_metadata("origin") == "legacy"
+    bucket.set_acl("public-read", "top.txt")
+    grants = bucket.get_acl("top.txt").acl.grants
+    assert any(g.permission == "READ" and g.uri and g.uri.endswith("AllUsers")
+               for g in grants)
+    bucket.delete_key("b/3.txt")
+    assert bucket.get_key("b/3.txt") is None
+    plain = boto.connect_s3().generate_url(0, "GET", name, "top.txt",
+                                           query_auth=False)
+    assert plain == "https://%s.s3.eu-south-2.amazonaws.com/top.txt" % name
+    for key in bucket.list():
+        key.delete()
+    boto.connect_s3().delete_bucket(name)
+    wrong = [(r.method, r.status) for r in front.requests
+             if r.region != "eu-south-2"]
+    assert wrong == [("HEAD", 400)]
+    assert all(r.status in (200, 204, 404) for r in front.requests
+               if r.region == "eu-south-2")
