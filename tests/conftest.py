@@ -125,6 +125,9 @@ class _SecretScan(logging.Handler):
     def emit(self, record):
         if not self.scanned(record.name):
             return
+        import boto_sigv4_shim
+        if not boto_sigv4_shim.is_installed():
+            return  # uninstalled: boto's own logging, as without the shim
         self.count += 1
         try:
             text = self.format(record)
