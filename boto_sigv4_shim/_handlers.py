@@ -62,6 +62,14 @@ def _param_pairs(params):
     return pairs
 
 
+def _body_to_bytes(req):
+    """A text body goes out as the UTF-8 bytes that are hashed and counted
+    (http.client would send text as Latin-1, or fail, and boto's
+    Content-Length would count characters)."""
+    if isinstance(req.body, signer._text_type):
+        req.body = req.body.encode("utf-8")
+
+
 def _pop_header(headers, lname):
     """Remove every spelling of header ``lname``; return the last value."""
     value = None
@@ -144,6 +152,7 @@ class S3SigV4Handler(_SigV4Mixin, boto.auth.S3HmacAuthV4Handler):
         prefix, path, pairs = self._base(req)
         query = signer.canonical_query(pairs)
         req.path = prefix + path + ("?" + query if query else "")
+        _body_to_bytes(req)
         precomputed = _pop_header(req.headers, "_sha256")
         payload = _pop_header(req.headers, "x-amz-content-sha256")
         payload = payload or precomputed or signer.payload_hash(req.body)
@@ -197,10 +206,14 @@ class QuerySigV4Handler(_SigV4Mixin, boto.auth.HmacAuthV4Handler):
         base = getattr(req, "shim_base", None)
         if base is None:
             prefix, path, query = _split_path(req.path)
-            base = (prefix, signer.service_canonical_path(path),
-                    signer.parse_query(query))
+            # Sent: the path with its encoding normalised and dot and empty
+            # segments removed; signed: that, encoded once more (the
+            # canonical form of the path the server receives).
+            wire = signer.remove_dot_segments(signer.s3_canonical_path(path))
+            base = (prefix, wire, signer.parse_query(query))
             req.shim_base = base
-        prefix, path, pairs = base
+        prefix, wire, pairs = base
+        path = signer.service_canonical_path(wire)
         params = _param_pairs(req.params)
         service = self.service_name or self.determine_service_name(req.host)
         if req.method == "POST" and params:
@@ -212,8 +225,9 @@ class QuerySigV4Handler(_SigV4Mixin, boto.auth.HmacAuthV4Handler):
             query = signer.canonical_query(pairs)
         else:
             query = signer.canonical_query(pairs + params)
-        req.path = prefix + path.split("?")[0] + ("?" + query if query else "")
-        body = req.body if req.body not in (None, "") else b""
+        req.path = prefix + wire + ("?" + query if query else "")
+        _body_to_bytes(req)
+        body = req.body if req.body not in (None, b"") else b""
         self._sign(req, path, query, signer.payload_hash(body), service)
 
 

@@ -12,8 +12,9 @@ The rules are the SigV4 specification's, as botocore applies them:
 - canonical query: every (name, value) pair encoded, sorted by name then value,
   repeated names kept, ``name=`` for empty values;
 - canonical headers: names lower-cased, values trimmed with inner runs of
-  spaces folded, repeated names joined with ``,``; ``user-agent``, ``expect``
-  and hop-by-hop headers are never signed (proxies rewrite them);
+  spaces folded, repeated names joined with ``,``; ``user-agent``, ``expect``,
+  the hop-by-hop and the tracing headers are never signed (botocore's list:
+  proxies and agents rewrite them), every other header is;
 - the day's signing key is derived once per (secret, day, region, service).
 """
 import hashlib
@@ -30,12 +31,16 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 
-# Headers never signed: rewritten by proxies and HTTP stacks, or the
-# signature itself.
+# Headers never signed: exactly the ones botocore leaves out
+# (botocore.auth.SIGNED_HEADERS_BLACKLIST: rewritten by proxies, HTTP stacks
+# and tracing agents), plus the signature itself.  Every other header present
+# when the request is signed is signed, as botocore does -- Content-Length
+# and Proxy-Connection included (tests/unit/test_signer_differential.py).
 UNSIGNED_HEADERS = frozenset((
-    "authorization", "user-agent", "expect", "transfer-encoding",
-    "x-amzn-trace-id", "connection", "keep-alive", "proxy-authorization",
-    "proxy-connection", "te", "trailer", "upgrade", "content-length",
+    "authorization", "baggage", "connection", "expect", "keep-alive",
+    "proxy-authenticate", "proxy-authorization", "te", "traceparent",
+    "tracestate", "trailer", "transfer-encoding", "upgrade", "user-agent",
+    "x-amzn-trace-id",
 ))
 
 _UNRESERVED = "-_.~"
