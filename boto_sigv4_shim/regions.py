@@ -154,10 +154,11 @@ def s3_host(region, dualstack=False):
 def service_host(service, region):
     """``<service>.<region>.<suffix>``: EC2 and the query services."""
     region = validate_region(region)
-    if not re.match(r"\A[a-z0-9-]+\Z", service or ""):
+    text = _text(service)
+    if text is None or not _TOKEN.match(text):  # one DNS label
         raise ValueError("boto_sigv4_shim: %r is not a service endpoint prefix"
                          % (service,))
-    return "%s.%s.%s" % (service, region, partition_of(region).dns_suffix)
+    return "%s.%s.%s" % (text, region, partition_of(region).dns_suffix)
 
 
 def _split_host(host):
@@ -165,7 +166,11 @@ def _split_host(host):
     text = _text(host)
     if not text:
         return None
-    text = text.strip().lower()
+    text = text.strip()
+    if not re.match(r"\A[\x21-\x7e]+\Z", text):
+        return None  # white space, control or non-ASCII (K KELVIN SIGN
+        # would lower-case to "k"): not a DNS name as given
+    text = text.lower()
     if text.startswith("["):
         return None  # IPv6 literal: never an AWS name
     if text.count(":") == 1:

@@ -19,6 +19,7 @@ The rules are the SigV4 specification's, as botocore applies them:
 """
 import hashlib
 import hmac
+import re
 import threading
 
 try:  # Python 3
@@ -42,6 +43,8 @@ UNSIGNED_HEADERS = frozenset((
     "tracestate", "trailer", "transfer-encoding", "upgrade", "user-agent",
     "x-amzn-trace-id",
 ))
+
+from .errors import UnknownHostError
 
 _UNRESERVED = "-_.~"
 _text_type = type(u"")
@@ -241,21 +244,58 @@ def payload_hash(body):
     return hashlib.sha256(to_bytes(body)).hexdigest()
 
 
+_HOST_NAME = re.compile(r"\A[A-Za-z0-9._-]+\Z")
+_HOST_IPV6 = re.compile(r"\A\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._~%-]+)?\]\Z")
+_PORT = re.compile(r"\A[0-9]{1,5}\Z")
+
+
+def _port_number(port):
+    if isinstance(port, bool):
+        raise ValueError("boto_sigv4_shim: port %r is not a port number"
+                         % (port,))
+    text = to_text(port)
+    if not _PORT.match(text) or not 0 < int(text) < 65536:
+        raise ValueError("boto_sigv4_shim: port %r is not a port number"
+                         % (port,))
+    return int(text)
+
+
 def host_header(host, port, secure):
     """Host header value: the name, plus ``:port`` only for a non-default
-    port, and the port only once whatever ``host`` already carries."""
+    port, and the port only once whatever ``host`` already carries.
+
+    Raises :class:`~boto_sigv4_shim.errors.UnknownHostError` (a
+    ``ValueError``) for anything that is not a DNS name, an IPv4 address or
+    a bracketed IPv6 address (white space, ``@``, ``/``, ``#``, non-ASCII:
+    nothing that could end the header or move the authority), and
+    ``ValueError`` for a port outside 1-65535.
+    """
+    if host is None or isinstance(host, bool):
+        raise UnknownHostError(host, "a Host header")
     name = to_text(host)
+    embedded = None
     if name.startswith("["):
         bracket = name.find("]")
-        bare, rest = name[:bracket + 1], name[bracket + 1:]
-        if rest.startswith(":") and rest[1:].isdigit() and not port:
-            port = int(rest[1:])
-        name = bare
-    elif name.count(":") == 1:
-        name, _, embedded = name.partition(":")
-        if embedded.isdigit() and not port:
-            port = int(embedded)
-    port = int(port) if port else (443 if secure else 80)
+        if bracket < 0:
+            raise UnknownHostError(host, "a Host header")
+        name, rest = name[:bracket + 1], name[bracket + 1:]
+        if rest:
+            if not rest.startswith(":"):
+                raise UnknownHostError(host, "a Host header")
+            embedded = rest[1:]
+        valid = _HOST_IPV6.match(name)
+    else:
+        if name.count(":") == 1:
+            name, _, embedded = name.partition(":")
+        valid = _HOST_NAME.match(name)
+    if not valid:
+        raise UnknownHostError(host, "a Host header")
+    if port:
+        port = _port_number(port)
+    elif embedded:
+        port = _port_number(embedded)
+    else:
+        port = 443 if secure else 80
     if (secure and port == 443) or (not secure and port == 80):
         return name.lower()
     return "%s:%d" % (name.lower(), port)
