@@ -60,5 +60,12 @@ stress: $(VENV)/.stamp clients
 	SHIM_STRESS=1 $(VPY) -m pytest -p no:cacheprovider tests/integration/test_threads.py \
 	  tests/integration/test_resets.py tests/integration/test_clock_skew.py
 
+# Long hypothesis runs of the signer's differential tests (against botocore)
+# and the hostile-input fuzz tests (make test runs a fixed-seed slice).
+SHIM_FUZZ_EXAMPLES ?= 50000
+fuzz: $(VENV)/.stamp
+	SHIM_FUZZ_EXAMPLES=$(SHIM_FUZZ_EXAMPLES) $(VPY) -m pytest -p no:cacheprovider \
+	  tests/unit/test_signer_differential.py tests/unit/test_fuzz_parsers.py
+
 clean:
 	rm -rf .venv build *.egg-info
