@@ -412,30 +412,28 @@ def _forget_file(namespace):
 
 def run_importable(path0, argv):
     """A folder or zip file with __main__.py, as ``python folder`` runs it."""
-    import runpy
     sys.argv[:] = argv
     if _path0_was_inserted():
         sys.path[0] = path0
     else:
         sys.path.insert(0, path0)
-    _fresh_main()
-    try:
-        runpy._run_module_as_main("__main__", False)
-    except SystemExit:
-        raise
-    except BaseException:
-        _reraise_trimmed()
-        raise
-    return None
+    return _run_module_as_main("__main__", False)
 
 
 def run_module(module, args):
     """``python -m module args...``: the interpreter's own code path."""
-    import runpy
     sys.argv[:] = ["-c" if PY2 else "-m"] + list(args)
+    return _run_module_as_main(module, True)
+
+
+def _run_module_as_main(module, alter_argv):
+    """runpy's own entry for ``-m`` and folders, in a fresh ``__main__``;
+    SystemExit passes, other exceptions leave with the runner's frames
+    trimmed from their traceback."""
+    import runpy
     _fresh_main()
     try:
-        runpy._run_module_as_main(module, True)
+        runpy._run_module_as_main(module, alter_argv)
     except SystemExit:
         raise
     except BaseException:
